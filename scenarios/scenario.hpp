@@ -1,0 +1,59 @@
+#pragma once
+/// @file Scenarios: TOML files (toml++) that configure a run. Validation is strict: an unknown
+/// key, a wrong type, an out-of-range value or an unknown county/plan/measure name throws
+/// ScenarioError naming the file, the key and what is allowed.
+///
+/// `extends = "other.toml"` inherits another scenario (resolved relative to the extending file's
+/// directory; "baseline.toml" falls back to the embedded baseline) and overrides its keys, table
+/// by table. The resolved scenario (after extends and command-line overrides) is kept as TOML
+/// text and recorded in every output file.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/config.hpp"
+
+namespace phsim {
+
+struct ReferenceData;
+
+/// A validated scenario.
+struct Scenario {
+  RunSettings run;
+  std::string source;         ///< file path, or "<embedded>/baseline.toml"
+  std::string resolved_toml;  ///< the whole resolved scenario as TOML text
+  std::string hash;           ///< hex FNV-1a 64 of resolved_toml
+};
+
+/// Command-line values that override the scenario file (unset = keep the file's value).
+struct ScenarioOverrides {
+  std::optional<std::uint64_t> members;
+  bool members_full = false;
+  std::optional<int> years;
+  std::optional<int> replicates;
+  std::optional<std::uint32_t> seed;
+  std::optional<int> start_year;
+};
+
+/// Loads and validates a scenario file. Throws ScenarioError (bad content) or IoError (missing
+/// or unreadable file), each naming the file.
+Scenario load_scenario(const std::string& path, const ReferenceData& data);
+/// The embedded default scenario (scenarios/baseline.toml compiled into the binary).
+Scenario load_default_scenario(const ReferenceData& data);
+/// Parses TOML text as if it came from `source_name` (used by tests and fuzzing).
+/// `base_dir` resolves `extends` paths.
+Scenario parse_scenario(std::string_view toml_text, const std::string& source_name,
+                        const std::string& base_dir, const ReferenceData& data);
+/// Applies command-line overrides (validated with the same rules; the message names the flag)
+/// and refreshes resolved_toml and hash.
+void apply_overrides(Scenario& scenario, const ScenarioOverrides& overrides,
+                     const ReferenceData& data);
+
+/// Names of the scenarios shipped in the binary (e.g. "baseline.toml").
+std::vector<std::string> embedded_scenarios();
+/// Text of an embedded scenario; throws ScenarioError when unknown.
+std::string_view embedded_scenario(const std::string& name);
+
+}  // namespace phsim

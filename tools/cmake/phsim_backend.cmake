@@ -1,12 +1,13 @@
 # One source, two backends (DESIGN.md §3).
 #
-# phsim_add_backends(SOURCES a.cu b.cu ... LINK libs...) builds every listed sim/*.cu twice:
+# phsim_add_backends(SOURCES a.cu ... [CPU_SOURCES x.cpp ...] [CUDA_SOURCES y.cu ...] LINK libs...)
+# builds every SOURCES file twice (CPU_SOURCES/CUDA_SOURCES go to one backend only):
 #   phsim_backend_cpu   g++ as C++, Thrust device system OMP (or TBB), namespace phsim::cpu
 #   phsim_backend_cuda  nvcc, Thrust device system CUDA, namespace phsim::cuda (when CUDA is on)
 # g++ never sees the .cu files directly: the CPU library compiles one generated wrapper
 # `#include "<abs path>.cu"` per source, so the same text reaches both compilers.
 function(phsim_add_backends)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LINK" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SOURCES;CPU_SOURCES;CUDA_SOURCES;LINK" ${ARGN})
 
   set(cpu_sources)
   foreach(src IN LISTS ARG_SOURCES)
@@ -18,7 +19,7 @@ function(phsim_add_backends)
     list(APPEND cpu_sources "${wrapper}")
   endforeach()
 
-  add_library(phsim_backend_cpu STATIC ${cpu_sources})
+  add_library(phsim_backend_cpu STATIC ${cpu_sources} ${ARG_CPU_SOURCES})
   target_compile_definitions(phsim_backend_cpu PRIVATE PHSIM_BACKEND_NS=cpu
     THRUST_HOST_SYSTEM=THRUST_HOST_SYSTEM_CPP)
   if(PHSIM_CPU_SYSTEM STREQUAL "TBB")
@@ -35,8 +36,8 @@ function(phsim_add_backends)
   set_target_properties(phsim_backend_cpu PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
   if(PHSIM_HAVE_CUDA)
-    add_library(phsim_backend_cuda STATIC ${ARG_SOURCES})
-    set_source_files_properties(${ARG_SOURCES} PROPERTIES LANGUAGE CUDA)
+    add_library(phsim_backend_cuda STATIC ${ARG_SOURCES} ${ARG_CUDA_SOURCES})
+    set_source_files_properties(${ARG_SOURCES} ${ARG_CUDA_SOURCES} PROPERTIES LANGUAGE CUDA)
     target_compile_definitions(phsim_backend_cuda PRIVATE PHSIM_BACKEND_NS=cuda
       EIGEN_NO_CUDA THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_CUDA)
     target_compile_options(phsim_backend_cuda PRIVATE

@@ -1,0 +1,181 @@
+#include "io/results_output.hpp"
+
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <sstream>
+
+#include "io/hdf5_file.hpp"
+#include "sim/errors.hpp"
+
+namespace phsim {
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+namespace {
+
+/// Concatenates per-scenario blocks of equal size along a new leading scenario axis.
+std::vector<std::int64_t> stack(const std::vector<ScenarioResults>& scenarios,
+                                std::vector<std::int64_t> ScenarioResults::*field) {
+  std::vector<std::int64_t> out;
+  for (const auto& s : scenarios) out.insert(out.end(), (s.*field).begin(), (s.*field).end());
+  return out;
+}
+
+}  // namespace
+
+void write_results(const std::string& path, const ReferenceData& data,
+                   const std::vector<ScenarioResults>& scenarios, const RunMetadata& meta) {
+  PHSIM_EXPECTS(!scenarios.empty(), "write_results: no scenarios", UsageError);
+  const ScenarioResults& first = scenarios.front();
+  for (const auto& s : scenarios) {
+    PHSIM_EXPECTS(s.years == first.years && s.run.replicates == first.run.replicates &&
+                      s.members == first.members,
+                  "scenario '" + s.run.name + "' differs from '" + first.run.name +
+                      "' in years, replicates or members; scenarios in one file must share them",
+                  UsageError);
+  }
+
+  ResultsWriter w(path);
+  std::vector<std::string> scenario_names;
+  for (const auto& s : scenarios) scenario_names.push_back(s.run.name);
+  std::vector<std::int64_t> replicates, years;
+  for (int r = 0; r < first.run.replicates; ++r) replicates.push_back(r);
+  for (int y : first.years) years.push_back(y);
+  std::vector<std::string> counties, plans;
+  for (const auto& c : data.counties) counties.push_back(c.name);
+  for (const auto& p : data.plans) plans.push_back(p.name);
+
+  w.add_dimension("scenario", scenario_names);
+  w.add_dimension("replicate", replicates);
+  w.add_dimension("year", years);
+  w.add_dimension("county", counties);
+  w.add_dimension("plan", plans);
+  w.set_attributes("year", {{"long_name", std::string("measurement year")}});
+  w.set_attributes("replicate",
+                   {{"long_name", std::string("Monte Carlo replicate (RNG counter word 2)")}});
+
+  w.write("enrollment_member_months", {"scenario", "replicate", "year", "county", "plan"},
+          stack(scenarios, &ScenarioResults::enrollment_member_months),
+          {{"units", std::string("member-months")},
+           {"long_name", std::string("enrolled member-months in the measurement year")}});
+  w.write("enrollment_start", {"scenario", "replicate", "county", "plan"},
+          stack(scenarios, &ScenarioResults::enrollment_start),
+          {{"units", std::string("members")},
+           {"long_name", std::string("members enrolled at the start of the first month")}});
+
+  std::string toml_all;
+  for (std::size_t i = 0; i < meta.scenario_tomls.size(); ++i) {
+    if (meta.scenario_tomls.size() > 1) toml_all += "# ---- scenario " + meta.scenario_names[i] + "\n";
+    toml_all += meta.scenario_tomls[i];
+  }
+  std::string hashes;
+  for (const auto& h : meta.scenario_hashes) hashes += (hashes.empty() ? "" : ",") + h;
+  w.set_root_attributes({
+      {"phsim_version", meta.phsim_version},
+      {"git_describe", meta.git_describe},
+      {"backend", meta.backend},
+      {"device", meta.device},
+      {"threads", static_cast<std::int64_t>(meta.threads)},
+      {"seed", static_cast<std::int64_t>(first.run.seed)},
+      {"scenario_toml", toml_all},
+      {"scenario_hash", hashes},
+      {"start_year", static_cast<std::int64_t>(first.run.start_year)},
+      {"years", static_cast<std::int64_t>(first.years.size())},
+      {"members", static_cast<std::int64_t>(first.members)},
+      {"replicates", static_cast<std::int64_t>(first.run.replicates)},
+      {"created_utc", utc_timestamp()},
+      {"data_origin", meta.data_origin},
+      {"Conventions", std::string("phsim-1")},
+  });
+  w.commit();
+}
+
+namespace {
+
+std::string attribute_text(const AttributeValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    if (s->size() > 72 || s->find('\n') != std::string::npos) {
+      return "<text, " + std::to_string(s->size()) + " bytes>";
+    }
+    return *s;
+  }
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  std::ostringstream os;
+  os << std::get<double>(v);
+  return os.str();
+}
+
+}  // namespace
+
+bool describe_results(const std::string& path, std::string& text) {
+  const ResultsReader r(path);
+  std::ostringstream os;
+  std::vector<std::string> problems;
+  os << path << "\n\nattributes:\n";
+  const Attributes root = r.root_attributes();
+  for (const auto& [k, v] : root) os << "  " << k << " = " << attribute_text(v) << "\n";
+  for (const char* required : {"phsim_version", "git_describe", "backend", "threads", "seed",
+                               "scenario_toml", "scenario_hash", "start_year", "years", "members",
+                               "replicates", "created_utc"}) {
+    if (!root.count(required)) problems.push_back(std::string("missing root attribute '") + required + "'");
+  }
+  os << "\ndimensions:\n";
+  std::map<std::string, std::size_t> dim_len;
+  for (const auto& d : r.dimensions()) {
+    const auto shape = r.shape(d);
+    dim_len[d] = shape.empty() ? 0 : shape[0];
+    os << "  " << d << " (" << dim_len[d] << ")\n";
+  }
+  os << "\nvariables:\n";
+  for (const auto& v : r.variables()) {
+    const auto dims = r.dims_of(v);
+    const auto shape = r.shape(v);
+    os << "  " << v << "(";
+    for (std::size_t i = 0; i < dims.size(); ++i) os << (i ? ", " : "") << dims[i];
+    os << ")";
+    if (dims.size() != shape.size()) {
+      problems.push_back("variable '" + v + "' has " + std::to_string(shape.size()) +
+                         " axes but " + std::to_string(dims.size()) + " dimension scales");
+    } else {
+      for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (!dim_len.count(dims[i]) || dim_len[dims[i]] != shape[i]) {
+          problems.push_back("variable '" + v + "' axis " + std::to_string(i) + " has length " +
+                             std::to_string(shape[i]) + " but dimension '" + dims[i] + "' has " +
+                             std::to_string(dim_len[dims[i]]));
+        }
+      }
+    }
+    // Value checks: counts must be non-negative; NaN only where documented (rates).
+    try {
+      const auto values = r.read_int64(v);
+      std::size_t negative = 0;
+      for (auto x : values) negative += x < 0;
+      os << "  int64, " << values.size() << " values";
+      if (negative) problems.push_back("variable '" + v + "' has " + std::to_string(negative) + " negative counts");
+    } catch (const IoError&) {
+      const auto values = r.read_float64(v);
+      std::size_t nan = 0;
+      for (auto x : values) nan += std::isnan(x);
+      os << "  float64, " << values.size() << " values, " << nan << " NaN";
+    }
+    os << "\n";
+  }
+  if (problems.empty()) {
+    os << "\nchecks: OK\n";
+  } else {
+    os << "\nchecks: " << problems.size() << " problem(s)\n";
+    for (const auto& p : problems) os << "  - " << p << "\n";
+  }
+  text = os.str();
+  return problems.empty();
+}
+
+}  // namespace phsim

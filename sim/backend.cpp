@@ -1,0 +1,35 @@
+#include <string>
+
+#include "sim/backend_factory.hpp"
+#include "sim/engine.hpp"
+#include "sim/errors.hpp"
+
+namespace phsim {
+
+const char* to_string(Backend b) { return b == Backend::Cuda ? "cuda" : "cpu"; }
+
+bool cuda_available(std::string* reason) {
+#if defined(PHSIM_HAVE_CUDA)
+  return cuda::device_usable(0, reason);
+#else
+  if (reason) *reason = "this phsim was built without the CUDA backend (nvcc was not found)";
+  return false;
+#endif
+}
+
+std::unique_ptr<Engine> make_engine(const EngineOptions& options) {
+  if (options.backend == Backend::Cpu) return cpu::make_thrust_engine(options);
+#if defined(PHSIM_HAVE_CUDA)
+  std::string reason;
+  if (!cuda::device_usable(options.device, &reason)) {
+    throw CudaError("--backend cuda: " + reason + "; use --backend cpu");
+  }
+  return cuda::make_thrust_engine(options);
+#else
+  throw CudaError(
+      "--backend cuda: this phsim was built without the CUDA backend (nvcc was not found); use "
+      "--backend cpu");
+#endif
+}
+
+}  // namespace phsim

@@ -1,0 +1,62 @@
+#pragma once
+/// @file Member arrays in the backend's memory. Included only by sim/*.cu translation units,
+/// which are compiled once per backend: thrust::device_vector is the OMP/TBB vector in the CPU
+/// build and the CUDA vector in the CUDA build.
+#include <thrust/copy.h>
+#include <thrust/device_vector.h>
+#include <thrust/host_vector.h>
+
+#include <vector>
+
+#include "kernels/member.hpp"
+
+namespace phsim {
+
+/// Host vector -> device vector.
+template <class T>
+thrust::device_vector<T> to_device(const std::vector<T>& v) {
+  return thrust::device_vector<T>(v.begin(), v.end());
+}
+
+/// Device vector -> host std::vector.
+template <class T>
+std::vector<T> to_host(const thrust::device_vector<T>& v) {
+  std::vector<T> out(v.size());
+  thrust::copy(v.begin(), v.end(), out.begin());
+  return out;
+}
+
+template <class T>
+T* raw(thrust::device_vector<T>& v) {
+  return thrust::raw_pointer_cast(v.data());
+}
+
+template <class T>
+const T* raw(const thrust::device_vector<T>& v) {
+  return thrust::raw_pointer_cast(v.data());
+}
+
+/// The member arrays (one device vector per field of PHSIM_MEMBER_FIELDS).
+struct DeviceMembers {
+#define PHSIM_DEVICE_FIELD(T, name, doc) thrust::device_vector<T> name;
+  PHSIM_MEMBER_FIELDS(PHSIM_DEVICE_FIELD)
+#undef PHSIM_DEVICE_FIELD
+
+  void resize(std::size_t n) {
+#define PHSIM_RESIZE_FIELD(T, name, doc) name.resize(n);
+    PHSIM_MEMBER_FIELDS(PHSIM_RESIZE_FIELD)
+#undef PHSIM_RESIZE_FIELD
+  }
+
+  std::size_t size() const { return member_id.size(); }
+
+  MemberView view() {
+    MemberView v{};
+#define PHSIM_VIEW_ASSIGN(T, name, doc) v.name = raw(name);
+    PHSIM_MEMBER_FIELDS(PHSIM_VIEW_ASSIGN)
+#undef PHSIM_VIEW_ASSIGN
+    return v;
+  }
+};
+
+}  // namespace phsim

@@ -1,0 +1,292 @@
+#include "tools/cli.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/reference_data_io.hpp"
+#include "io/results_output.hpp"
+#include "phsim_version.hpp"
+#include "scenarios/scenario.hpp"
+#include "sim/engine.hpp"
+#include "sim/errors.hpp"
+#include "sim/runner.hpp"
+
+namespace phsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommonOptions {
+  std::string data_dir;  ///< --data DIR ("" = embedded)
+};
+
+ReferenceData load_data(const CommonOptions& common) {
+  return common.data_dir.empty() ? load_embedded_reference_data()
+                                 : load_reference_data(common.data_dir);
+}
+
+/// Checks that an integer flag value lies in [lo, hi].
+template <class T>
+T checked(const std::string& flag, long long value, long long lo, long long hi) {
+  if (value < lo || value > hi) {
+    throw UsageError(flag + ": expected an integer in " + std::to_string(lo) + ".." +
+                     std::to_string(hi) + ", got " + std::to_string(value));
+  }
+  return static_cast<T>(value);
+}
+
+struct RunOptions {
+  std::vector<std::string> scenario_files;
+  std::string members;  ///< "" (keep), an integer, or "full"
+  std::optional<long long> years, replicates, seed, start_year, threads;
+  std::string backend = "cpu";
+  std::string out;
+  bool quiet = false;
+  bool force = false;
+};
+
+ScenarioOverrides overrides_from(const RunOptions& o) {
+  ScenarioOverrides ov;
+  if (!o.members.empty()) {
+    if (o.members == "full") {
+      ov.members_full = true;
+    } else {
+      long long n = 0;
+      std::size_t used = 0;
+      try {
+        n = std::stoll(o.members, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != o.members.size() || o.members.empty()) {
+        throw UsageError("--members: expected an integer in 1..4294967295 or 'full', got '" +
+                         o.members + "'");
+      }
+      ov.members = checked<std::uint64_t>("--members", n, 1, 4294967295LL);
+    }
+  }
+  if (o.years) ov.years = checked<int>("--years", *o.years, 1, 50);
+  if (o.replicates) ov.replicates = checked<int>("--replicates", *o.replicates, 1, 100000);
+  if (o.seed) ov.seed = checked<std::uint32_t>("--seed", *o.seed, 0, 4294967295LL);
+  if (o.start_year) ov.start_year = checked<int>("--start-year", *o.start_year, 2000, 2100);
+  return ov;
+}
+
+std::string default_output_path(const std::string& name) {
+  const std::string stamp = utc_timestamp();  // YYYY-MM-DDTHH:MM:SSZ
+  std::string compact;
+  for (char c : stamp) {
+    if (c != '-' && c != ':' && c != 'Z') compact += (c == 'T' ? '-' : c);
+  }
+  return "results/" + name + "-" + compact + ".h5";
+}
+
+/// A one-line progress display on a terminal (stderr), nothing otherwise.
+class Progress {
+ public:
+  explicit Progress(bool enabled) : m_enabled(enabled && isatty(STDERR_FILENO)) {}
+  void update(const std::string& scenario, int done, int total) {
+    if (!m_enabled) return;
+    std::fprintf(stderr, "\r  %-24s month %4d/%-4d", scenario.c_str(), done, total);
+    std::fflush(stderr);
+  }
+  void finish() {
+    if (m_enabled) std::fprintf(stderr, "\r%60s\r", "");
+  }
+
+ private:
+  bool m_enabled;
+};
+
+int cmd_run(const RunOptions& o, const CommonOptions& common) {
+  const ReferenceData data = load_data(common);
+  std::vector<Scenario> scenarios;
+  if (o.scenario_files.empty()) {
+    scenarios.push_back(load_default_scenario(data));
+  } else {
+    for (const auto& f : o.scenario_files) scenarios.push_back(load_scenario(f, data));
+  }
+  const ScenarioOverrides ov = overrides_from(o);
+  for (auto& s : scenarios) apply_overrides(s, ov, data);
+  for (const auto& s : scenarios) {
+    const auto& a = scenarios.front().run;
+    PHSIM_EXPECTS(s.run.years == a.years && s.run.replicates == a.replicates &&
+                      s.run.members == a.members && s.run.members_full == a.members_full &&
+                      s.run.start_year == a.start_year,
+                  s.source + ": run.years, run.replicates, run.members and run.start_year must "
+                             "equal those of " + scenarios.front().source +
+                      " to share one output file (override them on the command line)",
+                  UsageError);
+  }
+
+  EngineOptions eo;
+  if (o.backend == "cuda") {
+    eo.backend = Backend::Cuda;
+  } else if (o.backend != "cpu") {
+    throw UsageError("--backend: expected 'cpu' or 'cuda', got '" + o.backend + "'");
+  }
+  if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
+
+  const std::string out = o.out.empty() ? default_output_path(scenarios.front().run.name) : o.out;
+  if (fs::exists(out) && !o.force) {
+    throw IoError(out + ": output exists; choose another --out or pass --force to replace it");
+  }
+  const fs::path parent = fs::path(out).parent_path();
+  if (!parent.empty() && !fs::exists(parent)) {
+    if (o.out.empty()) {
+      fs::create_directories(parent);
+    } else {
+      throw IoError(out + ": directory '" + parent.string() + "' does not exist");
+    }
+  }
+
+  auto engine = make_engine(eo);
+  const std::uint64_t members = members_per_replicate(scenarios.front().run, data);
+  if (!o.quiet) {
+    std::cerr << "phsim " << PHSIM_VERSION << " (" << PHSIM_GIT_DESCRIBE << "): "
+              << scenarios.size() << " scenario(s), " << members << " members x "
+              << scenarios.front().run.replicates << " replicate(s), "
+              << scenarios.front().run.years << " year(s) from " << scenarios.front().run.start_year
+              << ", seed " << scenarios.front().run.seed << "\n"
+              << "  backend " << to_string(engine->backend()) << " on " << engine->device_name()
+              << " (" << engine->threads() << " thread(s)), " << kBytesPerMember
+              << " bytes of state per member\n";
+  }
+
+  Progress progress(!o.quiet);
+  std::vector<ScenarioResults> results;
+  RunMetadata meta;
+  for (const auto& s : scenarios) {
+    results.push_back(run_scenario(s.run, data, *engine, [&](int done, int total) {
+      progress.update(s.run.name, done, total);
+    }));
+    meta.scenario_names.push_back(s.run.name);
+    meta.scenario_tomls.push_back(s.resolved_toml);
+    meta.scenario_hashes.push_back(s.hash);
+  }
+  progress.finish();
+
+  meta.phsim_version = PHSIM_VERSION;
+  meta.git_describe = PHSIM_GIT_DESCRIBE;
+  meta.backend = to_string(engine->backend());
+  meta.device = engine->device_name();
+  meta.threads = engine->threads();
+  meta.data_origin = data.origin;
+  write_results(out, data, results, meta);
+
+  if (!o.quiet) {
+    double seconds = 0;
+    for (const auto& r : results) seconds += r.seconds;
+    const double member_months = static_cast<double>(members) * scenarios.front().run.replicates *
+                                 scenarios.front().run.years * 12.0 * results.size();
+    std::fprintf(stderr, "  simulated %.3g member-months in %.2f s (%.3g member-months/s)\n",
+                 member_months, seconds, seconds > 0 ? member_months / seconds : 0.0);
+  }
+  std::cout << "wrote " << out << "\n";
+  return 0;
+}
+
+int cmd_check(const std::vector<std::string>& files, const CommonOptions& common) {
+  const ReferenceData data = load_data(common);
+  for (const auto& f : files) {
+    const Scenario s = load_scenario(f, data);
+    std::cout << f << ": OK (scenario '" << s.run.name << "', " << s.run.years << " year(s) from "
+              << s.run.start_year << ", "
+              << (s.run.members_full ? std::string("full") : std::to_string(s.run.members))
+              << " members, " << s.run.replicates << " replicate(s), seed " << s.run.seed
+              << ", hash " << s.hash << ")\n";
+  }
+  return 0;
+}
+
+int cmd_data(bool json, const CommonOptions& common) {
+  const ReferenceData data = load_data(common);
+  std::cout << (json ? describe_reference_data_json(data) : describe_reference_data(data));
+  if (json) std::cout << "\n";
+  return 0;
+}
+
+int cmd_info(const std::string& path) {
+  PHSIM_EXPECTS(fs::exists(path), path + ": no such file", IoError);
+  std::string text;
+  const bool ok = describe_results(path, text);
+  std::cout << text;
+  if (!ok) {
+    std::cerr << "phsim: error: " << path << " failed its consistency checks (listed above)\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{"phsim: GPU-accelerated microsimulation of Medi-Cal managed care"};
+  app.set_version_flag("--version", std::string("phsim ") + PHSIM_VERSION + " (" +
+                                        PHSIM_GIT_DESCRIBE + ")");
+  app.require_subcommand(1);
+  CommonOptions common;
+
+  RunOptions ro;
+  auto* run = app.add_subcommand("run", "Simulate scenarios and write results to HDF5");
+  run->add_option("scenarios", ro.scenario_files,
+                  "Scenario TOML files (default: the embedded baseline)");
+  run->add_option("--members", ro.members, "Members per replicate: an integer or 'full'");
+  run->add_option("--years", ro.years, "Measurement years to simulate (1..50)");
+  run->add_option("--start-year", ro.start_year, "First measurement year (2000..2100)");
+  run->add_option("--replicates", ro.replicates, "Monte Carlo replicates (1..100000)");
+  run->add_option("--seed", ro.seed, "Random seed (0..4294967295)");
+  run->add_option("--backend", ro.backend, "cpu (default) or cuda");
+  run->add_option("--threads", ro.threads, "CPU threads (0 = all cores)");
+  run->add_option("--out", ro.out, "Output file (default results/<scenario>-<time>.h5)");
+  run->add_flag("--force", ro.force, "Replace an existing output file");
+  run->add_flag("--quiet,-q", ro.quiet, "No progress or summary on stderr");
+  run->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
+
+  std::vector<std::string> check_files;
+  auto* check = app.add_subcommand("check", "Validate scenario files without running them");
+  check->add_option("scenarios", check_files, "Scenario TOML files")->required();
+  check->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
+
+  bool json = false;
+  auto* data = app.add_subcommand("data", "Summarize the reference data");
+  data->add_flag("--json", json, "Print JSON");
+  data->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
+
+  std::string info_path;
+  auto* info = app.add_subcommand("info", "Describe and check a results file");
+  info->add_option("file", info_path, "Results file (.h5)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  try {
+    if (*run) return cmd_run(ro, common);
+    if (*check) return cmd_check(check_files, common);
+    if (*data) return cmd_data(json, common);
+    if (*info) return cmd_info(info_path);
+  } catch (const Error& e) {
+    std::cerr << "phsim: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "phsim: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "phsim: error: out of memory; reduce --members or --replicates\n";
+    return 1;
+  }
+  return 2;
+}
+
+}  // namespace phsim

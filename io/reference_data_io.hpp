@@ -29,7 +29,8 @@ ReferenceData parse_reference_data(std::string_view counties_csv, std::string_vi
 /// Summary for `phsim data`: counties, plans, contracts, total enrollment, as text.
 std::string describe_reference_data(const ReferenceData& data);
 /// Summary as JSON: {"origin", "counties":[{name, fips, region, enrollment, plan_model}],
-/// "plans":[{name, counties:[...], enrollment}], "contracts": n, "total_enrollment",
+/// "plans":[{name, parent_org, counties:[...], enrollment}], "contracts":[{county, plan,
+/// enrollment}], "total_enrollment",
 /// "measures":[{id, name, domain, mpl_percent, ...}]}.
 std::string describe_reference_data_json(const ReferenceData& data);
 

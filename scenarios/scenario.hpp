@@ -56,4 +56,13 @@ std::vector<std::string> embedded_scenarios();
 /// Text of an embedded scenario; throws ScenarioError when unknown.
 std::string_view embedded_scenario(const std::string& name);
 
+namespace detail {
+/// The check scenario keys of a name kind run on their values: `kind` is "county", "plan" or
+/// "measure". Returns nullopt for a known name, else the message body (`unknown county "X"; did
+/// you mean "Y"? known counties: ...`). Exposed so tests can exercise it before a key uses it.
+/// @throws std::invalid_argument for another `kind`.
+std::optional<std::string> check_reference_name(std::string_view kind, std::string_view value,
+                                                const ReferenceData& data);
+}  // namespace detail
+
 }  // namespace phsim

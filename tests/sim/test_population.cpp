@@ -137,8 +137,12 @@ TEST_F(SynthesisTest, AttributesFollowMarginals) {
   // Children are children, the aged are old.
   for (std::size_t i = 0; i < n; ++i) {
     const int age = age_years(m.birth_month[i], start);
-    if (m.aid[i] == static_cast<std::uint8_t>(AidCategory::Child)) ASSERT_LE(age, 18);
-    if (m.aid[i] == static_cast<std::uint8_t>(AidCategory::Aged)) ASSERT_GE(age, 65);
+    if (m.aid[i] == static_cast<std::uint8_t>(AidCategory::Child)) {
+      ASSERT_LE(age, 18);
+    }
+    if (m.aid[i] == static_cast<std::uint8_t>(AidCategory::Aged)) {
+      ASSERT_GE(age, 65);
+    }
     ASSERT_EQ(m.enrollment[i], kEnrolled);
   }
 }

@@ -15,13 +15,13 @@ function(phsim_embed_files)
     set(out "${out_dir}/file_${i}.cpp")
     add_custom_command(
       OUTPUT "${out}"
-      COMMAND ${CMAKE_COMMAND} -DINPUT=${abs} -DOUTPUT=${out} -DSYMBOL=phsim_embedded_${i}
+      COMMAND ${CMAKE_COMMAND} -DINPUT=${abs} -DOUTPUT=${out} -DSYMBOL=${ARG_TARGET}_${i}
               -P ${CMAKE_SOURCE_DIR}/tools/cmake/embed_one.cmake
       DEPENDS "${abs}" ${CMAKE_SOURCE_DIR}/tools/cmake/embed_one.cmake
       COMMENT "Embedding ${name}" VERBATIM)
     list(APPEND generated "${out}")
-    string(APPEND decls "extern const unsigned char phsim_embedded_${i}[];\nextern const unsigned long long phsim_embedded_${i}_size;\n")
-    string(APPEND table_entries "    {\"${name}\", {reinterpret_cast<const char*>(phsim_embedded_${i}), static_cast<std::size_t>(phsim_embedded_${i}_size)}},\n")
+    string(APPEND decls "extern const unsigned char ${ARG_TARGET}_${i}[];\nextern const unsigned long long ${ARG_TARGET}_${i}_size;\n")
+    string(APPEND table_entries "    {\"${name}\", {reinterpret_cast<const char*>(${ARG_TARGET}_${i}), static_cast<std::size_t>(${ARG_TARGET}_${i}_size)}},\n")
     math(EXPR i "${i} + 1")
   endforeach()
   file(CONFIGURE OUTPUT "${out_dir}/index.cpp" CONTENT

@@ -1,0 +1,251 @@
+// End-to-end tests: run the phsim binary as a user would and check its files and messages.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "io/hdf5_file.hpp"
+#include "io/reference_data_io.hpp"
+
+namespace phsim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int status = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Runs `phsim <args>` in `cwd` with stdout and stderr captured.
+Result phsim(const std::string& args, const fs::path& cwd) {
+  const fs::path out = cwd / "stdout.txt", err = cwd / "stderr.txt";
+  const std::string cmd = "cd '" + cwd.string() + "' && '" + PHSIM_EXE + "' " + args + " >'" +
+                          out.string() + "' 2>'" + err.string() + "' </dev/null";
+  const int raw = std::system(cmd.c_str());
+  Result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    m_dir = fs::temp_directory_path() / ("phsim_cli_" + std::string(info->name()) + "_" +
+                                         std::to_string(::getpid()));
+    fs::remove_all(m_dir);
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override { fs::remove_all(m_dir); }
+  fs::path m_dir;
+};
+
+TEST_F(CliTest, RunMatchesReferenceEnrollmentShares) {
+  const Result r = phsim("run --members 200000 --years 1 --seed 7 --out a.h5 --quiet", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote a.h5"), std::string::npos) << r.out;
+  ASSERT_TRUE(fs::exists(m_dir / "a.h5"));
+  EXPECT_FALSE(fs::exists(m_dir / "a.h5.partial"));
+
+  const ReferenceData d = load_embedded_reference_data();
+  const ResultsReader h5((m_dir / "a.h5").string());
+  EXPECT_EQ(h5.dims_of("enrollment_start"),
+            (std::vector<std::string>{"scenario", "replicate", "county", "plan"}));
+  EXPECT_EQ(h5.shape("enrollment_start"),
+            (std::vector<std::size_t>{1, 1, d.counties.size(), d.plans.size()}));
+  const auto counties = h5.labels("county");
+  const auto plans = h5.labels("plan");
+  ASSERT_EQ(counties.size(), d.counties.size());
+  const auto start = h5.read_int64("enrollment_start");
+  const auto months = h5.read_int64("enrollment_member_months");
+  ASSERT_EQ(months.size(), start.size());
+
+  const double n = 200000, total = static_cast<double>(d.total_enrollment());
+  double sum = 0;
+  for (std::size_t c = 0; c < counties.size(); ++c) {
+    const auto idx = d.find_county(counties[c]);
+    ASSERT_TRUE(idx.has_value()) << counties[c];
+    const double p = static_cast<double>(d.counties[*idx].enrollment) / total;
+    double county_n = 0, plan_total = 0;
+    for (std::size_t k = 0; k < plans.size(); ++k) county_n += start[c * plans.size() + k];
+    sum += county_n;
+    // County share within sampling error of the reference share (4 binomial sd).
+    EXPECT_LE(std::abs(county_n - n * p), 4 * std::sqrt(n * p * (1 - p)) + 1) << counties[c];
+    // Plan shares within the county likewise.
+    for (const auto& k : d.contracts) plan_total += k.county == *idx ? k.enrollment : 0;
+    for (const auto& k : d.contracts) {
+      if (k.county != *idx || county_n == 0) continue;
+      const std::size_t col = static_cast<std::size_t>(
+          std::find(plans.begin(), plans.end(), d.plans[k.plan].name) - plans.begin());
+      ASSERT_LT(col, plans.size());
+      const double q = k.enrollment / plan_total;
+      EXPECT_LE(std::abs(start[c * plans.size() + col] - county_n * q),
+                4 * std::sqrt(county_n * q * (1 - q)) + 1)
+          << counties[c] << " / " << plans[col];
+    }
+  }
+  EXPECT_EQ(sum, n);
+  // Membership is fixed for now: 12 member-months per member.
+  for (std::size_t i = 0; i < start.size(); ++i) ASSERT_EQ(months[i], 12 * start[i]);
+
+  const Attributes a = h5.root_attributes();
+  EXPECT_EQ(std::get<std::int64_t>(a.at("seed")), 7);
+  EXPECT_EQ(std::get<std::int64_t>(a.at("members")), 200000);
+  EXPECT_EQ(std::get<std::int64_t>(a.at("years")), 1);
+  EXPECT_EQ(std::get<std::string>(a.at("backend")), "cpu");
+  EXPECT_NE(std::get<std::string>(a.at("scenario_toml")).find("seed = 7"), std::string::npos);
+  EXPECT_EQ(std::get<std::string>(a.at("scenario_hash")).size(), 16u);
+  for (const char* k : {"phsim_version", "git_describe", "threads", "start_year", "replicates",
+                        "created_utc"}) {
+    EXPECT_TRUE(a.count(k)) << k;
+  }
+}
+
+TEST_F(CliTest, SameSeedAndThreadCountsGiveIdenticalArrays) {
+  ASSERT_EQ(phsim("run --members 30000 --years 2 --replicates 2 --seed 3 --threads 1 --out a.h5 -q", m_dir).status, 0);
+  ASSERT_EQ(phsim("run --members 30000 --years 2 --replicates 2 --seed 3 --threads 2 --out b.h5 -q", m_dir).status, 0);
+  ASSERT_EQ(phsim("run --members 30000 --years 2 --replicates 2 --seed 3 --threads 2 --out c.h5 -q", m_dir).status, 0);
+  const ResultsReader a((m_dir / "a.h5").string()), b((m_dir / "b.h5").string()),
+      c((m_dir / "c.h5").string());
+  for (const char* v : {"enrollment_start", "enrollment_member_months"}) {
+    EXPECT_EQ(a.read_int64(v), b.read_int64(v)) << v;
+    EXPECT_EQ(b.read_int64(v), c.read_int64(v)) << v;
+  }
+  EXPECT_EQ(std::get<std::int64_t>(a.root_attributes().at("threads")), 1);
+  EXPECT_EQ(std::get<std::int64_t>(b.root_attributes().at("threads")), 2);
+}
+
+TEST_F(CliTest, UnknownScenarioKeyFailsAndWritesNothing) {
+  std::ofstream(m_dir / "bad.toml") << "[run]\nyears = 1\nreplicatez = 3\n";
+  const Result r = phsim("run bad.toml --out out.h5", m_dir);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("replicatez"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.toml"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "out.h5"));
+  EXPECT_FALSE(fs::exists(m_dir / "out.h5.partial"));
+  EXPECT_EQ(phsim("check bad.toml", m_dir).status, 1);
+}
+
+TEST_F(CliTest, ExistingOutputIsKeptUnlessForced) {
+  std::ofstream(m_dir / "out.h5") << "precious";
+  const Result r = phsim("run --members 1000 --out out.h5 -q", m_dir);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(m_dir / "out.h5"), "precious");
+  EXPECT_EQ(phsim("run --members 1000 --out out.h5 -q --force", m_dir).status, 0);
+  EXPECT_NO_THROW(ResultsReader((m_dir / "out.h5").string()));
+}
+
+TEST_F(CliTest, BadFlagValuesNameTheFlag) {
+  for (const auto& [args, flag] : std::map<std::string, std::string>{
+           {"--members 0", "--members"},
+           {"--members lots", "--members"},
+           {"--replicates 0", "--replicates"},
+           {"--seed -1", "--seed"},
+           {"--years 51", "--years"},
+           {"--backend gpu", "--backend"}}) {
+    const Result r = phsim("run " + args + " --out x.h5 -q", m_dir);
+    EXPECT_EQ(r.status, 1) << args;
+    EXPECT_NE(r.err.find(flag), std::string::npos) << args << ": " << r.err;
+    EXPECT_FALSE(fs::exists(m_dir / "x.h5"));
+  }
+}
+
+TEST_F(CliTest, CudaBackendWithoutDeviceFailsClearly) {
+  const Result r = phsim("run --members 1000 --backend cuda --out x.h5 -q", m_dir);
+  if (r.status == 0) GTEST_SKIP() << "a CUDA device is present";
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--backend cuda"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "x.h5"));
+}
+
+TEST_F(CliTest, DataJsonListsCountiesAndPlans) {
+  const Result r = phsim("data --json", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.at("counties").size(), 58u);
+  std::int64_t total = 0;
+  for (const auto& c : j.at("counties")) {
+    EXPECT_TRUE(c.at("name").is_string());
+    EXPECT_TRUE(c.at("plan_model").is_string());
+    total += c.at("enrollment").get<std::int64_t>();
+  }
+  // Sum of DHCS certified eligibles by county, June 2024 (shared/data/counties.csv).
+  EXPECT_EQ(total, 14913710);
+  ASSERT_EQ(j.at("plans").size(), 22u);
+  for (const auto& p : j.at("plans")) {
+    if (p.at("name") == "Kaiser Permanente (Kaiser Foundation Health Plan)") {
+      EXPECT_EQ(p.at("counties").size(), 32u);
+    }
+  }
+  const Result text = phsim("data", m_dir);
+  ASSERT_EQ(text.status, 0);
+  EXPECT_NE(text.out.find("Los Angeles"), std::string::npos);
+}
+
+TEST_F(CliTest, DataDirectoryOverridesAndIsValidated) {
+  const fs::path data = m_dir / "mydata";
+  fs::copy(fs::path(PHSIM_SOURCE_DIR) / "data", data);
+  ASSERT_EQ(phsim("run --members 5000 --data mydata --out a.h5 -q", m_dir).status, 0);
+  EXPECT_EQ(std::get<std::string>(ResultsReader((m_dir / "a.h5").string()).root_attributes().at("data_origin")),
+            "mydata");
+  // Corrupt one county name in plans.csv: the error names file, line and column.
+  std::string plans = slurp(data / "plans.csv");
+  const auto pos = plans.find("\nLos Angeles,");
+  ASSERT_NE(pos, std::string::npos);
+  plans.replace(pos + 1, 11, "Los Angles");
+  std::ofstream(data / "plans.csv", std::ios::trunc) << plans;
+  const Result r = phsim("run --members 5000 --data mydata --out b.h5 -q", m_dir);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("plans.csv:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Los Angles"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("county"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "b.h5"));
+}
+
+TEST_F(CliTest, CheckAndInfo) {
+  const Result ok = phsim(std::string("check '") + PHSIM_SOURCE_DIR + "/scenarios/baseline.toml'", m_dir);
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_NE(ok.out.find("OK"), std::string::npos);
+  ASSERT_EQ(phsim("run --members 2000 --out a.h5 -q", m_dir).status, 0);
+  const Result info = phsim("info a.h5", m_dir);
+  EXPECT_EQ(info.status, 0) << info.err;
+  EXPECT_NE(info.out.find("enrollment_member_months(scenario, replicate, year, county, plan)"),
+            std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("checks: OK"), std::string::npos) << info.out;
+  std::ofstream(m_dir / "junk.h5") << "this is not an HDF5 file";
+  const Result bad = phsim("info junk.h5", m_dir);
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("junk.h5"), std::string::npos) << bad.err;
+}
+
+TEST_F(CliTest, BareRunSaysWhereItWrote) {
+  const Result r = phsim("run --members 3000 -q", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto pos = r.out.find("wrote results/");
+  ASSERT_NE(pos, std::string::npos) << r.out;
+  std::string path = r.out.substr(pos + 6);
+  path = path.substr(0, path.find('\n'));
+  EXPECT_TRUE(fs::exists(m_dir / path)) << path;
+}
+
+}  // namespace
+}  // namespace phsim

@@ -154,24 +154,6 @@ std::optional<PlanModel> plan_model_from(std::string_view s) {
   return std::nullopt;
 }
 
-/// "LO-HI" in whole years, 0 <= LO <= HI <= 99.
-std::optional<std::pair<int, int>> parse_age_range(std::string_view s) {
-  const std::size_t dash = s.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
-  const std::string_view lo_text = s.substr(0, dash);
-  const std::string_view hi_text = s.substr(dash + 1);
-  if (lo_text.empty() || hi_text.empty() || lo_text.size() > 3 || hi_text.size() > 3) {
-    return std::nullopt;
-  }
-  for (const char c : s) {
-    if (c != '-' && (c < '0' || c > '9')) return std::nullopt;
-  }
-  const auto lo = parse_int64(lo_text);
-  const auto hi = parse_int64(hi_text);
-  if (!lo || !hi || *lo < 0 || *hi > kMaxAge || *lo > *hi) return std::nullopt;
-  return std::pair<int, int>{static_cast<int>(*lo), static_cast<int>(*hi)};
-}
-
 std::int64_t non_negative_int(const CsvRow& row, std::string_view column) {
   const std::int64_t v = row.int64(column);
   if (v < 0) row.fail(column, "negative value " + std::to_string(v), "a count >= 0");
@@ -457,7 +439,7 @@ std::vector<PopulationShare> parse_population(const CsvTable& table, const Refer
     }
     s.category = row.text("category");
     if (dim->categories.empty()) {
-      if (!parse_age_range(s.category)) {
+      if (!parse_age_range(s.category, kMaxAge)) {
         row.fail("category", "bad age band " + q(s.category),
                  "LO-HI in whole years with 0 <= LO <= HI <= 99, e.g. 0-0 or 21-25");
       }
@@ -484,7 +466,7 @@ std::vector<PopulationShare> parse_population(const CsvTable& table, const Refer
           row.fail("given", "an age_band share given an age band",
                    "an empty given or county=<name> for dimension age_band");
         }
-        if (!parse_age_range(g.substr(kAge.size()))) {
+        if (!parse_age_range(g.substr(kAge.size()), kMaxAge)) {
           row.fail("given", "bad age range " + q(g.substr(kAge.size())),
                    "age_band=LO-HI with 0 <= LO <= HI <= 99, e.g. age_band=0-20");
         }
@@ -531,7 +513,7 @@ std::vector<PopulationShare> parse_population(const CsvTable& table, const Refer
       // Age bands must tile 0..99 without gaps or overlaps.
       std::vector<std::pair<std::pair<int, int>, std::size_t>> bands;
       for (const std::size_t i : group.rows)
-        bands.push_back({*parse_age_range(shares[i].category), i});
+        bands.push_back({*parse_age_range(shares[i].category, kMaxAge), i});
       std::sort(bands.begin(), bands.end());
       int next = 0;
       for (const auto& [band, i] : bands) {

@@ -15,25 +15,14 @@ namespace {
 
 std::string where(const ReferenceData& data) { return data.origin + "/population.csv"; }
 
-/// Parses "LO-HI" (years, inclusive).
-std::pair<int, int> parse_age_range(const std::string& text, const std::string& context) {
-  const auto dash = text.find('-');
-  int lo = -1, hi = -1;
-  if (dash != std::string::npos) {
-    try {
-      std::size_t used_lo = 0, used_hi = 0;
-      lo = std::stoi(text.substr(0, dash), &used_lo);
-      hi = std::stoi(text.substr(dash + 1), &used_hi);
-      if (used_lo != dash || used_hi != text.size() - dash - 1) lo = -1;
-    } catch (const std::exception&) {
-      lo = -1;
-    }
-  }
-  if (lo < 0 || hi < lo || hi > kMaxAgeYears) {
+/// Parses "LO-HI" (years, inclusive) or throws DataError.
+std::pair<int, int> age_range_or_throw(const std::string& text, const std::string& context) {
+  const auto range = parse_age_range(text, kMaxAgeYears);
+  if (!range) {
     throw DataError(context + ": age range '" + text + "'; expected LO-HI with 0 <= LO <= HI <= " +
                     std::to_string(kMaxAgeYears));
   }
-  return {lo, hi};
+  return *range;
 }
 
 template <std::size_t N>
@@ -71,7 +60,7 @@ std::vector<std::uint8_t> age_group_lookup(const ReferenceData& data, const std:
       throw DataError(where(data) + ": " + dimension + " rows must be given 'age_band=LO-HI', got '" +
                       givens[g] + "'");
     }
-    const auto [lo, hi] = parse_age_range(givens[g].substr(prefix.size()), where(data));
+    const auto [lo, hi] = age_range_or_throw(givens[g].substr(prefix.size()), where(data));
     for (int a = lo; a <= hi; ++a) lookup[a] = static_cast<int>(g);
   }
   std::vector<std::uint8_t> out(kMaxAgeYears + 1);
@@ -211,7 +200,7 @@ SynthesisTables make_synthesis_tables(const ReferenceData& data, std::uint64_t m
     std::vector<std::pair<std::pair<int, int>, double>> bands;
     for (const auto& s : data.population) {
       if (s.dimension == "age_band" && s.given.empty()) {
-        bands.push_back({parse_age_range(s.category, where(data)), s.share_percent});
+        bands.push_back({age_range_or_throw(s.category, where(data)), s.share_percent});
       }
     }
     std::sort(bands.begin(), bands.end());

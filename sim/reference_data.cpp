@@ -15,6 +15,22 @@ std::string_view to_string(PlanModel m) {
   return "unknown";
 }
 
+std::optional<std::pair<int, int>> parse_age_range(std::string_view text, int max_age) {
+  const std::size_t dash = text.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  const std::string_view parts[2] = {text.substr(0, dash), text.substr(dash + 1)};
+  int value[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    if (parts[i].empty() || parts[i].size() > 3) return std::nullopt;
+    for (const char c : parts[i]) {
+      if (c < '0' || c > '9') return std::nullopt;
+      value[i] = value[i] * 10 + (c - '0');
+    }
+  }
+  if (value[0] > value[1] || value[1] > max_age) return std::nullopt;
+  return std::pair<int, int>{value[0], value[1]};
+}
+
 namespace {
 template <class Range, class Get>
 std::optional<int> find_index(const Range& range, std::string_view name, Get get) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace phsim {
@@ -82,6 +83,10 @@ struct PopulationShare {
   std::string status;
   std::string source;
 };
+
+/// Parses an age range "LO-HI" in whole years (inclusive); nullopt unless
+/// 0 <= LO <= HI <= max_age and both parts are 1-3 decimal digits.
+std::optional<std::pair<int, int>> parse_age_range(std::string_view text, int max_age);
 
 /// All reference data, validated: indices are in range, names are unique, shares sum to 100.
 struct ReferenceData {

@@ -42,20 +42,27 @@ void expect_same_members(const HostMembers& a, const HostMembers& b) {
 #undef PHSIM_EXPECT_FIELD_EQ
 }
 
+/// Runs the same two-year, multi-replicate scenario on two engines; tallies must be equal.
+void expect_same_tallies(const ReferenceData& d, EngineOptions a, EngineOptions b,
+                         std::uint64_t members) {
+  RunSettings run;
+  run.members = members;
+  run.replicates = 3;
+  run.years = 2;
+  auto ea = make_engine(a);
+  auto eb = make_engine(b);
+  const auto ra = run_scenario(run, d, *ea);
+  const auto rb = run_scenario(run, d, *eb);
+  EXPECT_EQ(ra.enrollment_member_months, rb.enrollment_member_months);
+  EXPECT_EQ(ra.enrollment_start, rb.enrollment_start);
+}
+
 TEST(CompareThreads, SynthesisAndTalliesIdenticalFor1And2Threads) {
   const ReferenceData d = load_embedded_reference_data();
   expect_same_members(synthesize(d, Backend::Cpu, 1, 250001, 3),
                       synthesize(d, Backend::Cpu, 2, 250001, 3));
-  RunSettings run;
-  run.members = 50000;
-  run.replicates = 2;
-  run.years = 2;
-  auto e1 = make_engine(EngineOptions{Backend::Cpu, 1, 0});
-  auto e2 = make_engine(EngineOptions{Backend::Cpu, 2, 0});
-  const auto r1 = run_scenario(run, d, *e1);
-  const auto r2 = run_scenario(run, d, *e2);
-  EXPECT_EQ(r1.enrollment_member_months, r2.enrollment_member_months);
-  EXPECT_EQ(r1.enrollment_start, r2.enrollment_start);
+  expect_same_tallies(d, EngineOptions{Backend::Cpu, 1, 0}, EngineOptions{Backend::Cpu, 2, 0},
+                      50000);
 }
 
 TEST(CompareBackends, SynthesisIdenticalOnCpuAndCuda) {
@@ -69,16 +76,8 @@ TEST(CompareBackends, SynthesisIdenticalOnCpuAndCuda) {
 TEST(CompareBackends, TalliesIdenticalOnCpuAndCuda) {
   PHSIM_REQUIRE_CUDA_OR_SKIP();
   const ReferenceData d = load_embedded_reference_data();
-  RunSettings run;
-  run.members = 200000;
-  run.replicates = 3;
-  run.years = 2;
-  auto cpu = make_engine(EngineOptions{Backend::Cpu, 0, 0});
-  auto gpu = make_engine(EngineOptions{Backend::Cuda, 0, 0});
-  const auto a = run_scenario(run, d, *cpu);
-  const auto b = run_scenario(run, d, *gpu);
-  EXPECT_EQ(a.enrollment_member_months, b.enrollment_member_months);
-  EXPECT_EQ(a.enrollment_start, b.enrollment_start);
+  expect_same_tallies(d, EngineOptions{Backend::Cpu, 0, 0}, EngineOptions{Backend::Cuda, 0, 0},
+                      200000);
 }
 
 TEST(Backends, CudaWithoutDeviceFailsClearly) {

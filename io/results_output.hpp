@@ -16,6 +16,7 @@ struct RunMetadata {
   std::string backend;  ///< "cpu" or "cuda"
   std::string device;   ///< CPU model or GPU name
   int threads = 1;
+  int bytes_per_member = 0;  ///< device state per member
   std::vector<std::string> scenario_names;
   std::vector<std::string> scenario_tomls;  ///< resolved TOML per scenario
   std::vector<std::string> scenario_hashes;

@@ -179,6 +179,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   meta.backend = to_string(engine->backend());
   meta.device = engine->device_name();
   meta.threads = engine->threads();
+  meta.bytes_per_member = static_cast<int>(kBytesPerMember);
   meta.data_origin = data.origin;
   write_results(out, data, results, meta);
 

@@ -267,12 +267,27 @@ void write_attribute(hid_t obj, const std::string& key, const AttributeValue& va
             H5Aclose, ctx);
     check(H5Awrite(attr.get(), H5T_NATIVE_INT64, i), ctx);
     close_checked(attr, ctx);
-  } else {
-    const double d = std::get<double>(value);
+  } else if (const auto* d = std::get_if<double>(&value)) {
     Handle attr =
         own(H5Acreate2(obj, key.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
             H5Aclose, ctx);
-    check(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &d), ctx);
+    check(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, d), ctx);
+    close_checked(attr, ctx);
+  } else {
+    // 1-D numeric arrays.
+    const auto* ints = std::get_if<std::vector<std::int64_t>>(&value);
+    const auto* reals = std::get_if<std::vector<double>>(&value);
+    const hsize_t n = ints ? ints->size() : reals->size();
+    if (n == 0) throw IoError(ctx + ": attribute '" + key + "' is an empty array");
+    Handle array_space = own(H5Screate_simple(1, &n, nullptr), H5Sclose, ctx);
+    Handle attr = own(H5Acreate2(obj, key.c_str(), ints ? H5T_STD_I64LE : H5T_IEEE_F64LE,
+                                 array_space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                      H5Aclose, ctx);
+    if (ints) {
+      check(H5Awrite(attr.get(), H5T_NATIVE_INT64, ints->data()), ctx);
+    } else {
+      check(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, reals->data()), ctx);
+    }
     close_checked(attr, ctx);
   }
 }
@@ -618,9 +633,25 @@ Attributes read_attributes(hid_t obj, const std::string& ctx) {
     Handle space = own(H5Aget_space(attr.get()), H5Sclose, actx);
     const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
     if (space_class == H5S_NULL || space_class == H5S_NO_CLASS) continue;
-    if (space_class == H5S_SIMPLE && H5Sget_simple_extent_npoints(space.get()) != 1) continue;
     Handle type = own(H5Aget_type(attr.get()), H5Tclose, actx);
-    switch (H5Tget_class(type.get())) {
+    const H5T_class_t type_class = H5Tget_class(type.get());
+    if (space_class == H5S_SIMPLE && H5Sget_simple_extent_npoints(space.get()) != 1) {
+      // 1-D numeric arrays; other shapes are not results attributes.
+      if (H5Sget_simple_extent_ndims(space.get()) != 1) continue;
+      const std::size_t n = element_count(space.get(), sizeof(double), actx);
+      if (n == 0) continue;
+      if (type_class == H5T_INTEGER) {
+        std::vector<std::int64_t> v(n);
+        check(H5Aread(attr.get(), H5T_NATIVE_INT64, v.data()), actx);
+        out[name] = std::move(v);
+      } else if (type_class == H5T_FLOAT) {
+        std::vector<double> v(n);
+        check(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, v.data()), actx);
+        out[name] = std::move(v);
+      }
+      continue;
+    }
+    switch (type_class) {
       case H5T_STRING: {
         const htri_t vlen = check_tri(H5Tis_variable_str(type.get()), actx);
         if (vlen > 0) {

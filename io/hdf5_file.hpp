@@ -15,8 +15,10 @@
 
 namespace phsim {
 
-/// An attribute value: text (variable-length UTF-8), integer or real.
-using AttributeValue = std::variant<std::string, std::int64_t, double>;
+/// An attribute value: text (variable-length UTF-8), integer, real, or a 1-D array of integers
+/// or reals (an array of one element reads back as a scalar).
+using AttributeValue =
+    std::variant<std::string, std::int64_t, double, std::vector<std::int64_t>, std::vector<double>>;
 using Attributes = std::map<std::string, AttributeValue>;
 
 /// Writes one results file. Not thread-safe. All methods throw IoError naming the file and the

@@ -2,14 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,10 +37,31 @@ const std::vector<std::string> kCountyColumns = {
 const std::vector<std::string> kPlanColumns = {"county",     "plan",       "plan_type",
                                                "parent_org", "enrollment", "enrollment_as_of",
                                                "status",     "source"};
-const std::vector<std::string> kMeasureColumns = {
-    "measure_id",           "name",        "domain",      "inverse",
-    "held_to_mpl",          "mpl_percent", "hpl_percent", "reference_rate_percent",
-    "reference_rate_basis", "status",      "source"};
+const std::vector<std::string> kMeasureColumns = {"measure_id",
+                                                  "name",
+                                                  "domain",
+                                                  "inverse",
+                                                  "held_to_mpl",
+                                                  "mpl_percent",
+                                                  "hpl_percent",
+                                                  "reference_rate_percent",
+                                                  "reference_rate_basis",
+                                                  "status",
+                                                  "source",
+                                                  "kind",
+                                                  "anchor",
+                                                  "sex",
+                                                  "age_lo_years",
+                                                  "age_hi_years",
+                                                  "milestones_months",
+                                                  "window",
+                                                  "min_services",
+                                                  "condition",
+                                                  "trigger",
+                                                  "counted_at",
+                                                  "control",
+                                                  "enrollment",
+                                                  "spec_basis"};
 const std::vector<std::string> kParameterColumns = {"key",  "value",  "unit",   "low",
                                                     "high", "status", "source", "notes"};
 const std::vector<std::string> kPopulationColumns = {"dimension",     "category", "given",
@@ -292,6 +318,252 @@ void parse_plans(const CsvTable& table, const CsvTable& county_table, ReferenceD
   data.contracts = std::move(contracts);
 }
 
+// ---- measure specs (kernels/measure_spec.hpp) ------------------------------------------------
+
+/// Oldest age (whole years) a measure's eligibility can name; "120" means "and older".
+constexpr int kMaxSpecAgeYears = 120;
+/// Largest age in months a milestone or an age window can name (120 years).
+constexpr int kMaxSpecAgeMonths = 1440;
+constexpr int kMaxMinServices = 63;
+constexpr int kMaxLookbackMonths = 255;
+
+template <class E>
+struct EnumWord {
+  const char* word;
+  E value;
+};
+
+constexpr EnumWord<MeasureKind> kKindWords[] = {{"count_in_window", MeasureKind::CountInWindow},
+                                                {"followup", MeasureKind::Followup},
+                                                {"control", MeasureKind::Control},
+                                                {"ratio", MeasureKind::Ratio}};
+constexpr EnumWord<Anchor> kAnchorWords[] = {{"year_end", Anchor::YearEnd},
+                                             {"milestone", Anchor::Milestone}};
+constexpr EnumWord<SexFilter> kSexWords[] = {
+    {"any", SexFilter::Any}, {"female", SexFilter::Female}, {"male", SexFilter::Male}};
+constexpr EnumWord<Condition> kConditionWords[] = {{"none", Condition::None},
+                                                   {"asthma", Condition::Asthma},
+                                                   {"diabetes", Condition::Diabetes},
+                                                   {"hypertension", Condition::Hypertension},
+                                                   {"mental_illness", Condition::MentalIllness},
+                                                   {"substance_use", Condition::SubstanceUse},
+                                                   {"serious_illness", Condition::SeriousIllness}};
+constexpr EnumWord<Trigger> kTriggerWords[] = {{"none", Trigger::None},
+                                               {"delivery", Trigger::Delivery},
+                                               {"prenatal_start", Trigger::PrenatalStart},
+                                               {"ed_mental_health", Trigger::EdMentalHealth},
+                                               {"ed_substance_use", Trigger::EdSubstanceUse}};
+constexpr EnumWord<ControlState> kControlWords[] = {{"none", ControlState::None},
+                                                    {"blood_pressure", ControlState::BloodPressure},
+                                                    {"hba1c", ControlState::HbA1c}};
+constexpr EnumWord<EnrollmentRule> kEnrollmentWords[] = {{"year", EnrollmentRule::Year},
+                                                         {"event", EnrollmentRule::Event}};
+
+/// The value of an enumerated column; fails naming the allowed words.
+template <class E, std::size_t N>
+E enum_column(const CsvRow& row, std::string_view column, const EnumWord<E> (&words)[N]) {
+  const auto& text = row.text(column);
+  for (const auto& w : words) {
+    if (text == w.word) return w.value;
+  }
+  std::string all;
+  for (std::size_t i = 0; i < N; ++i) {
+    all += (i == 0 ? "" : (i + 1 == N ? " or " : ", "));
+    all += words[i].word;
+  }
+  row.fail(column, "unknown value " + q(text), "one of " + all);
+}
+
+/// 1-4 decimal digits as an int in [lo, hi]; nullopt otherwise.
+std::optional<int> small_int(std::string_view s, int lo, int hi) {
+  if (s.empty() || s.size() > 4) return std::nullopt;
+  int v = 0;
+  for (const char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+/// A whole number of years in [0, 120] in `column` (which must not be blank).
+int spec_age_years(const CsvRow& row, std::string_view column) {
+  const auto& text = row.text(column);
+  const auto v = small_int(text, 0, kMaxSpecAgeYears);
+  if (!v) {
+    row.fail(
+        column,
+        text.empty() ? std::string("empty for an anchor=year_end measure") : "bad age " + q(text),
+        "whole years 0-120 at Dec 31 of the measurement year (120 = and older)");
+  }
+  return *v;
+}
+
+/// Fills `m.spec` from the spec columns of `row` (validated; the fail messages name the column).
+void parse_measure_spec(const CsvRow& row, Measure& m) {
+  MeasureSpec spec;
+  const std::string who = "measure " + q(m.id) + ": ";
+  spec.inverse = m.inverse;
+  spec.kind = enum_column(row, "kind", kKindWords);
+  spec.anchor = enum_column(row, "anchor", kAnchorWords);
+  if (spec.anchor == Anchor::Milestone && spec.kind != MeasureKind::CountInWindow) {
+    row.fail("anchor", who + "anchor=milestone with kind=" + row.text("kind"),
+             "anchor=milestone only with kind=count_in_window");
+  }
+  spec.sex = enum_column(row, "sex", kSexWords);
+
+  // Eligibility by age: years at Dec 31 (year_end) or milestones (months).
+  if (spec.anchor == Anchor::YearEnd) {
+    const int lo = spec_age_years(row, "age_lo_years");
+    const int hi = spec_age_years(row, "age_hi_years");
+    if (lo > hi) {
+      row.fail("age_hi_years",
+               who + "age_hi_years " + std::to_string(hi) + " < age_lo_years " + std::to_string(lo),
+               "age_lo_years <= age_hi_years");
+    }
+    spec.age_lo = static_cast<std::int16_t>(lo * 12);
+    spec.age_hi = static_cast<std::int16_t>(hi * 12 + 11);
+    if (!row.text("milestones_months").empty()) {
+      row.fail("milestones_months",
+               who + "milestones " + q(row.text("milestones_months")) + " with anchor=year_end",
+               "blank unless anchor=milestone");
+    }
+  } else {
+    for (const char* col : {"age_lo_years", "age_hi_years"}) {
+      if (!row.text(col).empty()) {
+        row.fail(col, who + "age " + q(row.text(col)) + " with anchor=milestone",
+                 "blank for anchor=milestone (the milestones give the ages)");
+      }
+    }
+    const std::string& text = row.text("milestones_months");
+    const char* expected =
+        "1-3 ages in months (1-1440) in increasing order separated by ';', e.g. 15 or 12;24;36";
+    if (text.empty()) row.fail("milestones_months", who + "empty for anchor=milestone", expected);
+    std::string_view rest = text;
+    int n = 0;
+    while (true) {
+      const std::size_t semi = rest.find(';');
+      const std::string_view part = rest.substr(0, semi);
+      const auto v = small_int(part, 1, kMaxSpecAgeMonths);
+      if (!v) row.fail("milestones_months", who + "bad milestone " + q(part), expected);
+      if (n == kMaxMilestones) {
+        row.fail("milestones_months",
+                 who + "more than " + std::to_string(kMaxMilestones) + " milestones in " + q(text),
+                 expected);
+      }
+      if (n > 0 && *v <= spec.milestones[n - 1]) {
+        row.fail("milestones_months", who + "milestones not increasing in " + q(text), expected);
+      }
+      spec.milestones[n++] = static_cast<std::int16_t>(*v);
+      if (semi == std::string_view::npos) break;
+      rest.remove_prefix(semi + 1);
+    }
+    spec.n_milestones = static_cast<std::uint8_t>(n);
+  }
+
+  // Window.
+  const std::string& window = row.text("window");
+  constexpr std::string_view kAge = "age:";
+  constexpr std::string_view kLookback = "lookback:";
+  const std::string_view w = window;
+  if (w == "year") {
+    spec.window = WindowKind::Year;
+  } else if (w == "since_birthday") {
+    spec.window = WindowKind::SinceBirthday;
+    if (spec.anchor != Anchor::Milestone) {
+      row.fail("window", who + "window=since_birthday with anchor=year_end",
+               "since_birthday only with anchor=milestone");
+    }
+  } else if (w == "event") {
+    spec.window = WindowKind::Event;
+  } else if (w.substr(0, kAge.size()) == kAge) {
+    const std::string_view range = w.substr(kAge.size());
+    const std::size_t dash = range.find('-');
+    const auto lo = small_int(range.substr(0, dash), 0, kMaxSpecAgeMonths);
+    const auto hi = dash == std::string_view::npos
+                        ? std::nullopt
+                        : small_int(range.substr(dash + 1), 0, kMaxSpecAgeMonths);
+    if (!lo || !hi || *lo >= *hi) {
+      row.fail("window", who + "bad age window " + q(window),
+               "age:LO-HI in months with 0 <= LO < HI <= 1440, e.g. age:0-15");
+    }
+    spec.window = WindowKind::AgeMonths;
+    spec.window_lo = static_cast<std::int16_t>(*lo);
+    spec.window_hi = static_cast<std::int16_t>(*hi);
+  } else if (w.substr(0, kLookback.size()) == kLookback) {
+    const auto months = small_int(w.substr(kLookback.size()), 1, kMaxLookbackMonths);
+    if (!months) {
+      row.fail("window", who + "bad lookback " + q(window),
+               "lookback:N with N months in 1-255, e.g. lookback:36");
+    }
+    if (spec.anchor != Anchor::YearEnd) {
+      row.fail("window", who + "window=" + window + " with anchor=milestone",
+               "lookback only with anchor=year_end");
+    }
+    spec.window = WindowKind::Lookback;
+    spec.lookback_months = static_cast<std::uint8_t>(*months);
+  } else {
+    row.fail("window", who + "unknown window " + q(window),
+             "year, age:LO-HI, since_birthday, lookback:N or event");
+  }
+  const bool followup = spec.kind == MeasureKind::Followup;
+  if (followup != (spec.window == WindowKind::Event)) {
+    row.fail("window", who + "window=" + window + " with kind=" + row.text("kind"),
+             "window=event exactly when kind=followup");
+  }
+
+  // Services needed.
+  const auto& k_text = row.text("min_services");
+  if (spec.kind == MeasureKind::CountInWindow) {
+    const auto k = small_int(k_text, 1, kMaxMinServices);
+    if (!k) {
+      row.fail("min_services", who + "bad service count " + q(k_text),
+               "a whole number 1-63 for kind=count_in_window");
+    }
+    spec.min_services = static_cast<std::uint8_t>(*k);
+  } else if (k_text != "1") {
+    row.fail("min_services", who + "min_services " + q(k_text) + " with kind=" + row.text("kind"),
+             "1 unless kind=count_in_window");
+  }
+
+  spec.condition = enum_column(row, "condition", kConditionWords);
+  if (spec.condition == Condition::None &&
+      (spec.kind == MeasureKind::Control || spec.kind == MeasureKind::Ratio)) {
+    row.fail("condition", who + "no condition for kind=" + row.text("kind"),
+             "a condition (asthma, diabetes, ...) for kind=control and kind=ratio");
+  }
+
+  spec.trigger = enum_column(row, "trigger", kTriggerWords);
+  spec.counted_at = enum_column(row, "counted_at", kTriggerWords);
+  for (const auto& [col, value] :
+       {std::pair<const char*, Trigger>{"trigger", spec.trigger},
+        std::pair<const char*, Trigger>{"counted_at", spec.counted_at}}) {
+    if (followup && value == Trigger::None) {
+      row.fail(col, who + "none for kind=followup",
+               "an event (delivery, prenatal_start, ed_mental_health, ed_substance_use) for "
+               "kind=followup");
+    }
+    if (!followup && value != Trigger::None) {
+      row.fail(col, who + q(row.text(col)) + " with kind=" + row.text("kind"),
+               "none unless kind=followup");
+    }
+  }
+
+  spec.control = enum_column(row, "control", kControlWords);
+  const bool control = spec.kind == MeasureKind::Control;
+  if (control && spec.control == ControlState::None) {
+    row.fail("control", who + "none for kind=control", "blood_pressure or hba1c for kind=control");
+  }
+  if (!control && spec.control != ControlState::None) {
+    row.fail("control", who + q(row.text("control")) + " with kind=" + row.text("kind"),
+             "none unless kind=control");
+  }
+
+  spec.enrollment = enum_column(row, "enrollment", kEnrollmentWords);
+  m.spec_basis = row.required_text("spec_basis");
+  m.spec = spec;
+}
+
 // ---- measures.csv ----------------------------------------------------------------------------
 
 std::vector<Measure> parse_measures(const CsvTable& table) {
@@ -346,6 +618,13 @@ std::vector<Measure> parse_measures(const CsvTable& table) {
     check_status(row, /*per_field=*/true);
     m.status = row.text("status");
     m.source = row.required_text("source");
+    parse_measure_spec(row, m);
+    if (measures.size() == static_cast<std::size_t>(kMaxMeasures)) {
+      row.fail("measure_id",
+               "measure " + q(m.id) + " is number " + std::to_string(kMaxMeasures + 1),
+               "at most " + std::to_string(kMaxMeasures) +
+                   " measures (kMaxMeasures: one state byte each per member)");
+    }
     measures.push_back(std::move(m));
   }
   return measures;

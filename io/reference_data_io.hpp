@@ -1,6 +1,8 @@
 #pragma once
 /// @file Reading and validating reference data (DESIGN.md §1): the CSVs in data/ are compiled
-/// into the binary; `--data DIR` reads the same schema from a directory.
+/// into the binary; `--data DIR` reads the same schema from a directory. data/README.md lists
+/// every column and every rule checked, including each measure's spec columns (parsed into
+/// Measure::spec, kernels/measure_spec.hpp, at most kMaxMeasures measures).
 #include <string>
 #include <string_view>
 
@@ -17,7 +19,7 @@ ReferenceData load_embedded_reference_data();
 
 /// Reads the data set from `dir` (every file of kReferenceFiles must be present). Throws
 /// IoError for a missing/unreadable file and DataError for bad content, each naming the file,
-/// the line and the column.
+/// the line and the column, and saying what was expected there.
 ReferenceData load_reference_data(const std::string& dir);
 
 /// Parses a data set from in-memory file texts (file name -> text); `origin` labels messages.

@@ -4,6 +4,10 @@
 #include <ctime>
 #include <map>
 #include <sstream>
+#include <type_traits>
+#include <variant>
+
+#include "sim/population.hpp"
 
 #include "io/hdf5_file.hpp"
 #include "sim/errors.hpp"
@@ -62,14 +66,80 @@ void write_results(const std::string& path, const ReferenceData& data,
   w.set_attributes("replicate",
                    {{"long_name", std::string("Monte Carlo replicate (RNG counter word 2)")}});
 
-  w.write("enrollment_member_months", {"scenario", "replicate", "year", "county", "plan"},
-          stack(scenarios, &ScenarioResults::enrollment_member_months),
-          {{"units", std::string("member-months")},
-           {"long_name", std::string("enrolled member-months in the measurement year")}});
+  std::vector<std::string> measures, groups;
+  for (const auto& m : data.measures) measures.push_back(m.id);
+  for (const auto& g : kRaceNames) groups.emplace_back(g);
+  w.add_dimension("measure", measures);
+  w.add_dimension("group", groups);
+  {
+    std::string domains;
+    std::vector<std::int64_t> inverse, held;
+    std::vector<double> mpl, hpl, reference;
+    for (const auto& m : data.measures) {
+      domains += (domains.empty() ? "" : ";") + m.domain;
+      inverse.push_back(m.inverse ? 1 : 0);
+      held.push_back(m.held_to_mpl ? 1 : 0);
+      mpl.push_back(m.mpl_percent);
+      hpl.push_back(m.hpl_percent);
+      reference.push_back(m.reference_rate_percent);
+    }
+    w.set_attributes("measure", {{"domain", domains},
+                                 {"domain_separator", std::string(";")},
+                                 {"inverse", inverse},
+                                 {"held_to_mpl", held},
+                                 {"mpl_percent", mpl},
+                                 {"hpl_percent", hpl},
+                                 {"reference_rate_percent", reference}});
+    w.set_attributes("group", {{"long_name", std::string("race/ethnicity group")}});
+  }
+
+  const std::vector<std::string> sryc = {"scenario", "replicate", "year", "county", "plan"};
+  const auto counts = [&](const char* name, std::vector<std::int64_t> ScenarioResults::*field,
+                          const char* units, const char* long_name) {
+    w.write(name, sryc, stack(scenarios, field),
+            {{"units", std::string(units)}, {"long_name", std::string(long_name)}});
+  };
+  counts("enrollment_member_months", &ScenarioResults::enrollment_member_months, "member-months",
+         "enrolled member-months in the measurement year");
+  counts("deaths", &ScenarioResults::deaths, "persons", "deaths of enrolled members");
+  counts("births", &ScenarioResults::births, "births", "births to enrolled mothers");
+  counts("ed_visits", &ScenarioResults::ed_visits, "visits", "emergency-department visits");
+  counts("inpatient_days", &ScenarioResults::inpatient_days, "days", "inpatient days");
+  counts("default_assigned_members", &ScenarioResults::default_assigned_members, "members",
+         "new enrollments assigned to the plan by default");
+  counts("chose_plan_members", &ScenarioResults::chose_plan_members, "members",
+         "new enrollments that chose the plan");
+  counts("disenrollments", &ScenarioResults::disenrollments, "members", "disenrollments");
+  {
+    std::vector<double> cost;
+    for (const auto& s : scenarios) cost.insert(cost.end(), s.medical_cost_usd.begin(), s.medical_cost_usd.end());
+    w.write("medical_cost_usd", sryc, cost,
+            {{"units", std::string("USD")}, {"long_name", std::string("medical cost, nominal dollars")}});
+  }
   w.write("enrollment_start", {"scenario", "replicate", "county", "plan"},
           stack(scenarios, &ScenarioResults::enrollment_start),
           {{"units", std::string("members")},
            {"long_name", std::string("members enrolled at the start of the first month")}});
+
+  std::vector<std::string> srycpm = sryc;
+  srycpm.push_back("measure");
+  const auto numerator = stack(scenarios, &ScenarioResults::measure_numerator);
+  const auto denominator = stack(scenarios, &ScenarioResults::measure_denominator);
+  w.write("measure_numerator", srycpm, numerator,
+          {{"long_name", std::string("measure numerator (events for follow-up measures)")}});
+  w.write("measure_denominator", srycpm, denominator,
+          {{"long_name", std::string("measure denominator (eligible members or events)")}});
+  std::vector<double> rate(numerator.size());
+  for (std::size_t i = 0; i < rate.size(); ++i) {
+    rate[i] = denominator[i] > 0 ? static_cast<double>(numerator[i]) / static_cast<double>(denominator[i])
+                                 : std::nan("");
+  }
+  w.write("measure_rate", srycpm, rate,
+          {{"units", std::string("1")},
+           {"long_name", std::string("numerator / denominator (NaN where the denominator is 0)")}});
+  const std::vector<std::string> srycmg = {"scenario", "replicate", "year", "county", "measure", "group"};
+  w.write("measure_group_numerator", srycmg, stack(scenarios, &ScenarioResults::measure_group_numerator));
+  w.write("measure_group_denominator", srycmg, stack(scenarios, &ScenarioResults::measure_group_denominator));
 
   std::string toml_all;
   for (std::size_t i = 0; i < meta.scenario_tomls.size(); ++i) {
@@ -110,7 +180,21 @@ std::string attribute_text(const AttributeValue& v) {
   }
   if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
   std::ostringstream os;
-  os << std::get<double>(v);
+  if (const auto* d = std::get_if<double>(&v)) {
+    os << *d;
+  } else {
+    const std::size_t n = std::visit(
+        [](const auto& x) -> std::size_t {
+          if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::vector<std::int64_t>> ||
+                        std::is_same_v<std::decay_t<decltype(x)>, std::vector<double>>) {
+            return x.size();
+          } else {
+            return 1;
+          }
+        },
+        v);
+    os << "<array of " << n << ">";
+  }
   return os.str();
 }
 

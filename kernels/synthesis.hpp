@@ -1,10 +1,13 @@
 #pragma once
 /// @file Population synthesis rule: one member's attributes from the reference marginals.
 ///
-/// Placement is stratified: member i of N goes to the contract whose integer range
-/// [contract_begin[k], contract_begin[k+1]) holds i, where the host computed the ranges from
-/// county enrollment and plan shares within county (largest-integer rounding), so county and
-/// plan counts equal N × share to within one member in every replicate. Everything else is
+/// Each replicate owns a segment of `capacity` slots: slots [0, enrolled) hold the members
+/// enrolled at the start, slots [enrolled, enrolled + pool) the rest of the ever-enrolled pool
+/// (alive, not enrolled; they re-enroll through churn), and the remaining slots stay empty for
+/// newborns. Placement is stratified: member i of a group goes to the contract whose integer
+/// range [begin[k], begin[k+1]) holds i, computed on the host from county enrollment and plan
+/// shares within county, so county and plan counts equal N × share to within one member in
+/// every replicate. Everything else is
 /// drawn from the Synthesis stream, counter (member_id, 0, replicate, block):
 ///   block 0: age band, age within band, sex, race
 ///   block 1: language, aid category, practice, (unused)
@@ -22,10 +25,12 @@ inline constexpr int kMaxAgeYears = 120;
 
 /// Device-side view of the synthesis tables (all pointers into device memory).
 struct SynthesisTablesView {
-  const std::uint64_t* contract_begin;  ///< [n_contracts + 1] member index ranges
+  const std::uint64_t* contract_begin;  ///< [n_contracts + 1] ranges of the enrolled members
+  const std::uint64_t* pool_contract_begin;  ///< [n_contracts + 1] ranges of the pool
   const std::uint8_t* contract_county;  ///< [n_contracts]
   std::uint32_t n_contracts;
   const std::uint64_t* age_cum;          ///< [n_age_bands] cumulative thresholds
+  const std::uint64_t* pool_age_cum;     ///< [n_age_bands] the same for pool members
   const std::int32_t* age_lo_months;     ///< [n_age_bands] youngest age in the band, months
   const std::int32_t* age_span_months;   ///< [n_age_bands] width of the band, months
   std::uint32_t n_age_bands;
@@ -40,36 +45,52 @@ struct SynthesisTablesView {
   const std::uint64_t* practice_cum;     ///< [n_practices] cumulative within county
 };
 
-/// Writes member `index` (= replicate * members + i) of the population.
+/// Index k with begin[k] <= i < begin[k + 1] (the last such k when ranges are empty).
+PHSIM_HD inline std::uint32_t stratum_of(const std::uint64_t* begin, std::uint32_t n,
+                                         std::uint64_t i) {
+  std::uint32_t lo = 0, hi = n - 1;
+  while (lo < hi) {
+    const std::uint32_t mid = (lo + hi + 1) / 2;
+    if (begin[mid] <= i) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+/// Writes slot `index` (= replicate * capacity + slot) of the population.
 struct SynthesizeMember {
   MemberView m_members;
   SynthesisTablesView m_t;
   std::uint32_t m_seed;
-  std::uint64_t m_members_per_replicate;
+  std::uint64_t m_enrolled;  ///< members enrolled at the start, per replicate
+  std::uint64_t m_pool;      ///< members in the pool but not enrolled, per replicate
+  std::uint64_t m_capacity;  ///< slots per replicate
   std::int32_t m_start_month;  ///< month index of the first simulated month
 
   PHSIM_HD void operator()(std::uint64_t index) const {
-    const auto replicate = static_cast<std::uint32_t>(index / m_members_per_replicate);
-    const auto id = static_cast<std::uint32_t>(index % m_members_per_replicate);
-
-    // Stratified placement: binary search of id in contract_begin.
-    std::uint32_t lo = 0, hi = m_t.n_contracts - 1;
-    while (lo < hi) {
-      const std::uint32_t mid = (lo + hi + 1) / 2;
-      if (m_t.contract_begin[mid] <= id) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
+    const auto replicate = static_cast<std::uint32_t>(index / m_capacity);
+    const std::uint64_t slot = index % m_capacity;
+    if (slot >= m_enrolled + m_pool) {
+      m_members.status[index] = 0;  // empty slot, filled by a birth later
+      m_members.member_id[index] = 0xffffffffu;
+      return;
     }
-    const std::uint32_t contract = lo;
+    const auto id = static_cast<std::uint32_t>(slot);
+    const bool enrolled = slot < m_enrolled;
+    const std::uint32_t contract =
+        enrolled ? stratum_of(m_t.contract_begin, m_t.n_contracts, slot)
+                 : stratum_of(m_t.pool_contract_begin, m_t.n_contracts, slot - m_enrolled);
     const std::uint32_t county = m_t.contract_county[contract];
 
     const Philox rng(m_seed, RngStream::Synthesis, id, 0u, replicate);
     const RandomBlock b0 = rng.block(0);
     const RandomBlock b1 = rng.block(1);
 
-    const std::uint32_t band = sample_cumulative(m_t.age_cum, m_t.n_age_bands, b0.v[0]);
+    const std::uint32_t band =
+        sample_cumulative(enrolled ? m_t.age_cum : m_t.pool_age_cum, m_t.n_age_bands, b0.v[0]);
     const auto offset = static_cast<std::int32_t>(
         (static_cast<std::uint64_t>(b0.v[1]) * static_cast<std::uint64_t>(m_t.age_span_months[band])) >> 32);
     const std::int32_t age_months = m_t.age_lo_months[band] + offset;
@@ -96,7 +117,7 @@ struct SynthesizeMember {
     m_members.race[index] = static_cast<std::uint8_t>(race);
     m_members.language[index] = static_cast<std::uint8_t>(language);
     m_members.aid[index] = static_cast<std::uint8_t>(aid);
-    m_members.enrollment[index] = kEnrolled;
+    m_members.status[index] = static_cast<std::uint8_t>(kAlive | (enrolled ? kEnrolled : 0));
   }
 };
 

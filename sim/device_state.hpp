@@ -36,25 +36,29 @@ const T* raw(const thrust::device_vector<T>& v) {
   return thrust::raw_pointer_cast(v.data());
 }
 
-/// The member arrays (one device vector per field of PHSIM_MEMBER_FIELDS).
+/// The member arrays (one device vector per field of PHSIM_MEMBER_FIELDS; a field of extent E
+/// holds E consecutive arrays of size() elements).
 struct DeviceMembers {
-#define PHSIM_DEVICE_FIELD(T, name, doc) thrust::device_vector<T> name;
+#define PHSIM_DEVICE_FIELD(T, name, extent, doc) thrust::device_vector<T> name;
   PHSIM_MEMBER_FIELDS(PHSIM_DEVICE_FIELD)
 #undef PHSIM_DEVICE_FIELD
+  std::uint64_t slots = 0;
 
-  void resize(std::size_t n) {
-#define PHSIM_RESIZE_FIELD(T, name, doc) name.resize(n);
+  void resize(std::uint64_t n) {
+    slots = n;
+#define PHSIM_RESIZE_FIELD(T, name, extent, doc) name.resize(n * (extent));
     PHSIM_MEMBER_FIELDS(PHSIM_RESIZE_FIELD)
 #undef PHSIM_RESIZE_FIELD
   }
 
-  std::size_t size() const { return member_id.size(); }
+  std::uint64_t size() const { return slots; }
 
   MemberView view() {
     MemberView v{};
-#define PHSIM_VIEW_ASSIGN(T, name, doc) v.name = raw(name);
+#define PHSIM_VIEW_ASSIGN(T, name, extent, doc) v.name = raw(name);
     PHSIM_MEMBER_FIELDS(PHSIM_VIEW_ASSIGN)
 #undef PHSIM_VIEW_ASSIGN
+    v.stride = slots;
     return v;
   }
 };

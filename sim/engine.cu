@@ -1,5 +1,7 @@
 // The Thrust engine, compiled once per backend (namespace phsim::cpu or phsim::cuda).
+#include <thrust/count.h>
 #include <thrust/execution_policy.h>
+#include <thrust/fill.h>
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 
@@ -8,12 +10,18 @@
 #include <vector>
 
 #include "kernels/atomic.hpp"
+#include "kernels/dynamics.hpp"
+#include "kernels/history.hpp"
+#include "kernels/newborn.hpp"
 #include "kernels/synthesis.hpp"
+#include "kernels/tally.hpp"
 #include "sim/backend_factory.hpp"
 #include "sim/device_state.hpp"
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
 #include "sim/population.hpp"
+#include "sim/step_tables.hpp"
+#include "sim/tally.hpp"
 
 #ifndef PHSIM_BACKEND_NS
 #error "PHSIM_BACKEND_NS must be defined (cpu or cuda)"
@@ -25,9 +33,9 @@ namespace {
 
 /// Synthesis tables in device memory; view() gives the POD the functor reads.
 struct DeviceSynthesisTables {
-  thrust::device_vector<std::uint64_t> contract_begin;
+  thrust::device_vector<std::uint64_t> contract_begin, pool_contract_begin;
   thrust::device_vector<std::uint8_t> contract_county;
-  thrust::device_vector<std::uint64_t> age_cum;
+  thrust::device_vector<std::uint64_t> age_cum, pool_age_cum;
   thrust::device_vector<std::int32_t> age_lo_months, age_span_months;
   thrust::device_vector<std::uint8_t> sex_group_of_age;
   thrust::device_vector<std::uint64_t> female_threshold, race_cum, language_cum;
@@ -38,8 +46,10 @@ struct DeviceSynthesisTables {
 
   explicit DeviceSynthesisTables(const SynthesisTables& t)
       : contract_begin(to_device(t.contract_begin)),
+        pool_contract_begin(to_device(t.pool_contract_begin)),
         contract_county(to_device(t.contract_county)),
         age_cum(to_device(t.age_cum)),
+        pool_age_cum(to_device(t.pool_age_cum)),
         age_lo_months(to_device(t.age_lo_months)),
         age_span_months(to_device(t.age_span_months)),
         sex_group_of_age(to_device(t.sex_group_of_age)),
@@ -54,9 +64,11 @@ struct DeviceSynthesisTables {
 
   SynthesisTablesView view() const {
     return SynthesisTablesView{raw(contract_begin),
+                               raw(pool_contract_begin),
                                raw(contract_county),
                                static_cast<std::uint32_t>(contract_county.size()),
                                raw(age_cum),
+                               raw(pool_age_cum),
                                raw(age_lo_months),
                                raw(age_span_months),
                                static_cast<std::uint32_t>(age_cum.size()),
@@ -72,18 +84,71 @@ struct DeviceSynthesisTables {
   }
 };
 
+/// Step tables in device memory.
+struct DeviceStepTables {
+  StepTablesView scalars;
+  thrust::device_vector<std::uint64_t> death_thr, death_serious_thr, conception_thr, default_thr;
+  thrust::device_vector<std::uint32_t> contract_first, contract_count;
+  thrust::device_vector<std::uint64_t> choice_cum, default_cum, incidence_thr;
+  thrust::device_vector<MeasureSpec> measures;
+  thrust::device_vector<std::uint64_t> service_thr;
+  thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
+  thrust::device_vector<std::uint64_t> aid_cum;
+
+  explicit DeviceStepTables(const StepTables& t)
+      : scalars(t.scalars),
+        death_thr(to_device(t.death_thr)),
+        death_serious_thr(to_device(t.death_serious_thr)),
+        conception_thr(to_device(t.conception_thr)),
+        default_thr(to_device(t.default_thr)),
+        contract_first(to_device(t.contract_first)),
+        contract_count(to_device(t.contract_count)),
+        choice_cum(to_device(t.choice_cum)),
+        default_cum(to_device(t.default_cum)),
+        incidence_thr(to_device(t.incidence_thr)),
+        measures(to_device(t.measures)),
+        service_thr(to_device(t.service_thr)),
+        practice_tier(to_device(t.practice_tier)),
+        aid_group_of_age(to_device(t.aid_group_of_age)),
+        aid_cum(to_device(t.aid_cum)) {}
+
+  StepTablesView view() const {
+    StepTablesView v = scalars;
+    v.death_thr = raw(death_thr);
+    v.death_serious_thr = raw(death_serious_thr);
+    v.conception_thr = raw(conception_thr);
+    v.default_thr = raw(default_thr);
+    v.contract_first = raw(contract_first);
+    v.contract_count = raw(contract_count);
+    v.choice_cum = raw(choice_cum);
+    v.default_cum = raw(default_cum);
+    v.incidence_thr = raw(incidence_thr);
+    v.measures = raw(measures);
+    v.service_thr = raw(service_thr);
+    v.practice_tier = raw(practice_tier);
+    v.aid_group_of_age = raw(aid_group_of_age);
+    v.aid_cum = raw(aid_cum);
+    return v;
+  }
+};
+
 /// Adds one to the (replicate, contract) cell of each enrolled member.
 struct CountEnrolled {
   MemberView m_members;
   unsigned long long* m_counts;
-  std::uint64_t m_members_per_replicate;
+  std::uint64_t m_capacity;
   std::uint32_t m_contracts;
 
   PHSIM_HD void operator()(std::uint64_t index) const {
-    if (!(m_members.enrollment[index] & kEnrolled)) return;
-    const auto replicate = index / m_members_per_replicate;
+    const std::uint8_t s = m_members.status[index];
+    if (!(s & kAlive) || !(s & kEnrolled)) return;
+    const auto replicate = index / m_capacity;
     atomic_add(&m_counts[replicate * m_contracts + m_members.contract[index]], 1ull);
   }
+};
+
+struct IsDelivered {
+  PHSIM_HD bool operator()(std::uint8_t status) const { return (status & kDeliveredThisMonth) != 0; }
 };
 
 class ThrustEngine final : public Engine {
@@ -102,26 +167,70 @@ class ThrustEngine final : public Engine {
 
   int threads() const override { return m_threads; }
 
-  void synthesize(const SynthesisTables& tables, std::uint32_t seed, std::uint32_t replicates,
-                  std::int32_t start_month) override {
-    m_members_per_replicate = tables.members;
+  void synthesize(const SynthesisTables& tables, const PopulationLayout& layout,
+                  std::uint32_t seed, std::uint32_t replicates, std::int32_t start_month) override {
+    PHSIM_EXPECTS(layout.capacity >= layout.enrolled + layout.pool && layout.capacity > 0,
+                  "population layout: capacity below the population", UsageError);
+    m_layout = layout;
+    m_seed = seed;
     m_replicates = replicates;
-    const std::uint64_t n = tables.members * replicates;
-    m_state.resize(n);
+    m_start_month = start_month;
+    m_state.resize(layout.capacity * replicates);
+    m_live.assign(replicates, layout.enrolled + layout.pool);
+    m_next_id.assign(replicates, static_cast<std::uint32_t>(layout.enrolled + layout.pool));
     const DeviceSynthesisTables device_tables(tables);
-    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                     thrust::counting_iterator<std::uint64_t>(n),
-                     SynthesizeMember{m_state.view(), device_tables.view(), seed, tables.members,
-                                      start_month});
+    for_each_slot(SynthesizeMember{m_state.view(), device_tables.view(), seed, layout.enrolled,
+                                   layout.pool, layout.capacity, start_month});
+  }
+
+  void initialize_history(const StepTables& step, const HistoryTables& history) override {
+    set_step_tables(step);
+    const thrust::device_vector<std::uint64_t> prevalence = to_device(history.prevalence_thr);
+    const thrust::device_vector<std::uint64_t> bridge_in = to_device(history.bridge_in_thr);
+    const thrust::device_vector<std::uint64_t> bridge_out = to_device(history.bridge_out_thr);
+    const HistoryTablesView h{raw(prevalence), raw(bridge_in), raw(bridge_out),
+                              history.bp_controlled_thr, history.a1c_poor_thr};
+    for_each_slot(InitializeHistory{m_state.view(), m_step->view(), h, m_seed, m_layout.capacity,
+                                    m_start_month});
+  }
+
+  void set_step_tables(const StepTables& step) override {
+    m_step = std::make_unique<DeviceStepTables>(step);
+    m_contracts = step.scalars.n_contracts;
+    const std::size_t cells = static_cast<std::size_t>(m_replicates) * m_contracts * kEventFieldCount;
+    if (m_events.size() != cells) m_events.assign(cells, 0ull);  // keep counts within a year
+  }
+
+  void step_month(std::int32_t month) override {
+    PHSIM_EXPECTS(m_step != nullptr, "step_month before set_step_tables", UsageError);
+    for_each_slot(StepMember{m_state.view(), m_step->view(), raw(m_events), m_seed,
+                             m_layout.capacity, month});
+    create_newborns(month);
+  }
+
+  YearTallies tally_year(std::int32_t december) override {
+    const TallyShape shape{m_replicates, m_contracts, static_cast<std::uint32_t>(county_count()),
+                           m_step->scalars.n_measures, m_layout.capacity, december};
+    thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
+    thrust::device_vector<unsigned long long> group(shape.group_cells(), 0ull);
+    reduce_year_tallies(m_state.view(), raw(m_step->measures), shape, raw(measure), raw(group),
+                        raw(m_events));
+    YearTallies out;
+    const auto convert = [](const thrust::device_vector<unsigned long long>& v) {
+      const auto h = to_host(v);
+      return std::vector<std::int64_t>(h.begin(), h.end());
+    };
+    out.measure = convert(measure);
+    out.group = convert(group);
+    out.events = convert(m_events);
+    thrust::fill(m_events.begin(), m_events.end(), 0ull);
+    return out;
   }
 
   std::vector<std::int64_t> count_enrolled(std::size_t contracts) override {
     thrust::device_vector<unsigned long long> counts(m_replicates * contracts, 0ull);
-    const std::uint64_t n = m_state.size();
-    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                     thrust::counting_iterator<std::uint64_t>(n),
-                     CountEnrolled{m_state.view(), raw(counts), m_members_per_replicate,
-                                   static_cast<std::uint32_t>(contracts)});
+    for_each_slot(CountEnrolled{m_state.view(), raw(counts), m_layout.capacity,
+                                static_cast<std::uint32_t>(contracts)});
     const auto host = to_host(counts);
     return std::vector<std::int64_t>(host.begin(), host.end());
   }
@@ -131,18 +240,66 @@ class ThrustEngine final : public Engine {
 
   HostMembers download() const override {
     HostMembers h;
-#define PHSIM_DOWNLOAD_FIELD(T, name, doc) h.name = to_host(m_state.name);
+#define PHSIM_DOWNLOAD_FIELD(T, name, extent, doc) h.name = to_host(m_state.name);
     PHSIM_MEMBER_FIELDS(PHSIM_DOWNLOAD_FIELD)
 #undef PHSIM_DOWNLOAD_FIELD
     return h;
   }
 
  private:
+  template <class F>
+  void for_each_slot(F f) {
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                     thrust::counting_iterator<std::uint64_t>(m_state.size()), f);
+  }
+
+  std::size_t county_count() const {
+    return m_step ? m_step->contract_first.size() : 0;
+  }
+
+  /// Gives each mother who delivered this month a newborn in the next free slot of her
+  /// replicate, with the replicate's next member id, in slot order (deterministic).
+  void create_newborns(std::int32_t month) {
+    const auto k = static_cast<std::size_t>(
+        thrust::count_if(thrust::device, m_state.status.begin(), m_state.status.end(), IsDelivered()));
+    if (k == 0) return;
+    thrust::device_vector<std::uint64_t> mothers(k);
+    thrust::copy_if(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                    thrust::counting_iterator<std::uint64_t>(m_state.size()), m_state.status.begin(),
+                    mothers.begin(), IsDelivered());
+    const std::vector<std::uint64_t> h_mothers = to_host(mothers);
+    std::vector<std::uint64_t> slots(k);
+    std::vector<std::uint32_t> ids(k);
+    for (std::size_t j = 0; j < k; ++j) {
+      const auto r = static_cast<std::size_t>(h_mothers[j] / m_layout.capacity);
+      if (m_live[r] >= m_layout.capacity) {
+        throw Error("replicate " + std::to_string(r) + " has no free slot for a newborn (capacity " +
+                    std::to_string(m_layout.capacity) + " per replicate); this is a bug in the "
+                    "capacity estimate, please report it");
+      }
+      slots[j] = r * m_layout.capacity + m_live[r]++;
+      ids[j] = m_next_id[r]++;
+    }
+    const thrust::device_vector<std::uint64_t> d_slots = to_device(slots);
+    const thrust::device_vector<std::uint32_t> d_ids = to_device(ids);
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                     thrust::counting_iterator<std::uint64_t>(k),
+                     InitNewborn{m_state.view(), m_step->view(), raw(mothers), raw(d_slots),
+                                 raw(d_ids), m_seed, m_layout.capacity, month});
+  }
+
   EngineOptions m_options;
   int m_threads;
   DeviceMembers m_state;
-  std::uint64_t m_members_per_replicate = 0;
+  PopulationLayout m_layout;
+  std::uint32_t m_seed = 0;
   std::uint32_t m_replicates = 0;
+  std::int32_t m_start_month = 0;
+  std::uint32_t m_contracts = 0;
+  std::unique_ptr<DeviceStepTables> m_step;
+  thrust::device_vector<unsigned long long> m_events;
+  std::vector<std::uint64_t> m_live;
+  std::vector<std::uint32_t> m_next_id;
 };
 
 }  // namespace

@@ -12,6 +12,8 @@
 namespace phsim {
 
 struct SynthesisTables;
+struct StepTables;
+struct HistoryTables;
 
 enum class Backend { Cpu, Cuda };
 
@@ -24,12 +26,28 @@ struct EngineOptions {
   int device = 0;   ///< CUDA device ordinal
 };
 
-/// Host copy of the member arrays (one std::vector per field).
+/// Host copy of the member arrays (one std::vector per field; fields with extent E hold E
+/// arrays of size() elements each, array k at [k * size(), (k + 1) * size())).
 struct HostMembers {
-#define PHSIM_HOST_FIELD(T, name, doc) std::vector<T> name;
+#define PHSIM_HOST_FIELD(T, name, extent, doc) std::vector<T> name;
   PHSIM_MEMBER_FIELDS(PHSIM_HOST_FIELD)
 #undef PHSIM_HOST_FIELD
   std::size_t size() const { return member_id.size(); }
+};
+
+/// Slots of one replicate's segment: [0, enrolled) enrolled at the start, [enrolled,
+/// enrolled + pool) alive but not enrolled, the rest free for newborns.
+struct PopulationLayout {
+  std::uint64_t enrolled = 0;
+  std::uint64_t pool = 0;
+  std::uint64_t capacity = 0;
+};
+
+/// Integer tallies of one measurement year (layout: kernels/tally.hpp, TallyShape).
+struct YearTallies {
+  std::vector<std::int64_t> measure;  ///< [replicate][contract][measure][den, num]
+  std::vector<std::int64_t> group;    ///< [replicate][county][measure][race][den, num]
+  std::vector<std::int64_t> events;   ///< [replicate][contract][EventField]
 };
 
 /// Owns the member arrays of `replicates` × `members` members on one backend.
@@ -42,10 +60,25 @@ class Engine {
   /// CPU threads in use (1 for CUDA: the host side is single-threaded).
   virtual int threads() const = 0;
 
-  /// Replaces the state with a new population of `members` members for each of `replicates`
-  /// replicates, drawn from `tables` with `seed`, ages as of month index `start_month`.
-  virtual void synthesize(const SynthesisTables& tables, std::uint32_t seed,
-                          std::uint32_t replicates, std::int32_t start_month) = 0;
+  /// Replaces the state with a new population for each of `replicates` replicates laid out as
+  /// `layout`, drawn from `tables` with `seed`, ages as of month index `start_month`.
+  virtual void synthesize(const SynthesisTables& tables, const PopulationLayout& layout,
+                          std::uint32_t seed, std::uint32_t replicates,
+                          std::int32_t start_month) = 0;
+
+  /// Draws the state before the first month (kernels/history.hpp) with the step tables.
+  virtual void initialize_history(const StepTables& step, const HistoryTables& history) = 0;
+
+  /// Replaces the step tables (probabilities, costs, measure specs) used by step_month.
+  virtual void set_step_tables(const StepTables& step) = 0;
+
+  /// Advances every member by one month (month index, months since 1900-01), then creates
+  /// the month's newborns. Throws Error if a replicate runs out of newborn slots.
+  virtual void step_month(std::int32_t month) = 0;
+
+  /// Year-end tally (after December's step) and the year's event counters; clears the
+  /// counters for the next year.
+  virtual YearTallies tally_year(std::int32_t december) = 0;
 
   /// Enrolled members per (replicate, contract), row-major [replicate][contract].
   virtual std::vector<std::int64_t> count_enrolled(std::size_t contracts) = 0;

@@ -184,7 +184,9 @@ std::vector<Practice> synthesize_practices(const ReferenceData& data) {
   return practices;
 }
 
-SynthesisTables make_synthesis_tables(const ReferenceData& data, std::uint64_t members) {
+SynthesisTables make_synthesis_tables(const ReferenceData& data, std::uint64_t members,
+                                      std::uint64_t pool,
+                                      const std::function<double(int, int)>& pool_age_factor) {
   PHSIM_EXPECTS(data.counties.size() <= 255,
                 data.origin + "/counties.csv: at most 255 counties are supported", DataError);
   PHSIM_EXPECTS(data.contracts.size() <= 65535,
@@ -192,7 +194,9 @@ SynthesisTables make_synthesis_tables(const ReferenceData& data, std::uint64_t m
                 DataError);
   SynthesisTables t;
   t.members = members;
+  t.pool = pool;
   t.contract_begin = stratified_contract_ranges(data, members);
+  t.pool_contract_begin = stratified_contract_ranges(data, pool);
   for (const auto& k : data.contracts) t.contract_county.push_back(static_cast<std::uint8_t>(k.county));
 
   // Age bands (statewide).
@@ -214,6 +218,13 @@ SynthesisTables make_synthesis_tables(const ReferenceData& data, std::uint64_t m
     age_weights.push_back(share);
   }
   t.age_cum = cumulative_thresholds(age_weights);
+  std::vector<double> pool_weights = age_weights;
+  if (pool_age_factor) {
+    for (std::size_t b = 0; b < pool_weights.size(); ++b) {
+      pool_weights[b] *= pool_age_factor(t.age_lo_months[b], t.age_lo_months[b] + t.age_span_months[b]);
+    }
+  }
+  t.pool_age_cum = cumulative_thresholds(pool_weights);
 
   // Sex by age group.
   const auto sex = groups_of(data, "sex", kSexNames);

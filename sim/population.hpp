@@ -3,6 +3,7 @@
 /// the SynthesizeMember rule reads (kernels/synthesis.hpp).
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +31,13 @@ struct Practice {
 
 /// Host copies of the synthesis tables (see SynthesisTablesView for the meaning of each).
 struct SynthesisTables {
-  std::uint64_t members = 0;  ///< members per replicate
+  std::uint64_t members = 0;  ///< members enrolled at the start, per replicate
+  std::uint64_t pool = 0;     ///< further members of the pool (not enrolled), per replicate
   std::vector<std::uint64_t> contract_begin;
+  std::vector<std::uint64_t> pool_contract_begin;
   std::vector<std::uint8_t> contract_county;
   std::vector<std::uint64_t> age_cum;
+  std::vector<std::uint64_t> pool_age_cum;
   std::vector<std::int32_t> age_lo_months;
   std::vector<std::int32_t> age_span_months;
   std::vector<std::uint8_t> sex_group_of_age;
@@ -60,9 +64,14 @@ std::vector<std::uint64_t> stratified_contract_ranges(const ReferenceData& data,
 /// quantiles (deterministic; no random draws).
 std::vector<Practice> synthesize_practices(const ReferenceData& data);
 
-/// Builds all tables. Throws DataError if the data cannot be represented (more than 255
-/// counties, 65535 contracts or practices, missing marginal groups).
-SynthesisTables make_synthesis_tables(const ReferenceData& data, std::uint64_t members);
+/// Builds all tables for `members` enrolled members and `pool` further members of the
+/// ever-enrolled pool. `pool_age_factor(lo_months, hi_months)` weights the pool's age bands
+/// relative to the enrolled ones (default 1: the same ages). Throws DataError if the data
+/// cannot be represented (more than 255 counties, 65535 contracts or practices, missing
+/// marginal groups).
+SynthesisTables make_synthesis_tables(
+    const ReferenceData& data, std::uint64_t members, std::uint64_t pool = 0,
+    const std::function<double(int, int)>& pool_age_factor = {});
 
 /// Cumulative integer thresholds (last = 2^32) from non-negative weights (any scale).
 std::vector<std::uint64_t> cumulative_thresholds(const std::vector<double>& weights);

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/measure_spec.hpp"
+
 namespace phsim {
 
 /// How managed care is organized in a county (DHCS plan models, 2024).
@@ -47,7 +49,7 @@ struct Contract {
   std::string source;
 };
 
-/// A quality measure (MCAS/HEDIS). The dynamics issue extends this with kind and parameters.
+/// A quality measure (MCAS/HEDIS): its identity, benchmarks, and how the simulator counts it.
 struct Measure {
   std::string id;      ///< e.g. "W30-6", "GSD>9"
   std::string name;
@@ -60,6 +62,8 @@ struct Measure {
   std::string reference_rate_basis;      ///< where the reference rate comes from
   std::string status;
   std::string source;
+  MeasureSpec spec;        ///< how the simulator counts it (kernels/measure_spec.hpp)
+  std::string spec_basis;  ///< how the simplified spec maps onto the published specification
 };
 
 /// A named numeric parameter with its unit, plausible range and provenance.

@@ -1,6 +1,7 @@
 #include "sim/runner.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <limits>
 
 #include "sim/errors.hpp"
@@ -12,21 +13,62 @@ std::uint64_t members_per_replicate(const RunSettings& run, const ReferenceData&
   return run.members_full ? static_cast<std::uint64_t>(data.total_enrollment()) : run.members;
 }
 
+std::uint64_t pool_members(std::uint64_t members, const ModelParameters& params) {
+  const double out = monthly_from_annual(params.disenroll_annual);
+  if (params.reenroll_monthly <= 0) return 0;
+  return static_cast<std::uint64_t>(std::llround(static_cast<double>(members) * out / params.reenroll_monthly));
+}
+
+PopulationLayout population_layout(std::uint64_t members, std::uint64_t pool, int years,
+                                   const ModelParameters& params) {
+  PopulationLayout layout;
+  layout.enrolled = members;
+  layout.pool = pool;
+  const double births = static_cast<double>(members + pool) *
+                        params.births_per_1000_member_years / 1000.0 * years;
+  layout.capacity = members + pool + static_cast<std::uint64_t>(std::ceil(2.0 * births)) + 64;
+  return layout;
+}
+
 namespace {
 
-/// Adds per-(replicate, contract) counts into a [replicate][...][county][plan] array at the
-/// block for (replicate, block_index) of `blocks_per_replicate` blocks.
-void add_contract_counts(const ReferenceData& data, const std::vector<std::int64_t>& by_contract,
-                         std::size_t replicates, std::size_t blocks_per_replicate,
-                         std::size_t block_index, std::vector<std::int64_t>& out) {
-  const std::size_t contracts = data.contracts.size();
-  const std::size_t cell_count = data.counties.size() * data.plans.size();
+/// Index helpers for [replicate][year][county][plan] arrays.
+struct Cells {
+  std::size_t years, counties, plans, measures;
+  std::size_t rycp(std::size_t r, std::size_t y, std::size_t c, std::size_t p) const {
+    return ((r * years + y) * counties + c) * plans + p;
+  }
+};
+
+void store_year(const ReferenceData& data, const YearTallies& t, std::size_t replicates,
+                std::size_t y, const Cells& cells, ScenarioResults& res) {
+  const std::size_t K = cells.measures, N = data.contracts.size();
   for (std::size_t r = 0; r < replicates; ++r) {
-    const std::size_t base = (r * blocks_per_replicate + block_index) * cell_count;
-    for (std::size_t k = 0; k < contracts; ++k) {
-      const auto& c = data.contracts[k];
-      out[base + static_cast<std::size_t>(c.county) * data.plans.size() +
-          static_cast<std::size_t>(c.plan)] += by_contract[r * contracts + k];
+    for (std::size_t k = 0; k < N; ++k) {
+      const auto c = static_cast<std::size_t>(data.contracts[k].county);
+      const auto p = static_cast<std::size_t>(data.contracts[k].plan);
+      const std::size_t at = cells.rycp(r, y, c, p);
+      const std::int64_t* ev = &t.events[(r * N + k) * kEventFieldCount];
+      res.enrollment_member_months[at] += ev[kEvMemberMonths];
+      res.deaths[at] += ev[kEvDeaths];
+      res.births[at] += ev[kEvBirths];
+      res.ed_visits[at] += ev[kEvEdVisits];
+      res.inpatient_days[at] += ev[kEvInpatientDays];
+      res.medical_cost_usd[at] += static_cast<double>(ev[kEvCostUsd]);
+      res.default_assigned_members[at] += ev[kEvDefaultAssigned];
+      res.chose_plan_members[at] += ev[kEvChosePlan];
+      res.disenrollments[at] += ev[kEvDisenrolled];
+      for (std::size_t m = 0; m < K; ++m) {
+        const std::int64_t* cell = &t.measure[((r * N + k) * K + m) * 2];
+        res.measure_denominator[at * K + m] += cell[0];
+        res.measure_numerator[at * K + m] += cell[1];
+      }
+    }
+    const std::size_t group_block = cells.counties * K * kRaceCount;
+    for (std::size_t j = 0; j < group_block; ++j) {
+      const std::size_t out = (r * cells.years + y) * group_block + j;
+      res.measure_group_denominator[out] += t.group[(r * group_block + j) * 2];
+      res.measure_group_numerator[out] += t.group[(r * group_block + j) * 2 + 1];
     }
   }
 }
@@ -36,37 +78,73 @@ void add_contract_counts(const ReferenceData& data, const std::vector<std::int64
 ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, Engine& engine,
                              const ProgressFn& progress) {
   const auto t0 = std::chrono::steady_clock::now();
+  const ModelParameters params = read_model_parameters(data);
   ScenarioResults res;
   res.run = run;
   res.members = members_per_replicate(run, data);
-  PHSIM_EXPECTS(res.members >= 1 && res.members <= std::numeric_limits<std::uint32_t>::max(),
+  res.pool = pool_members(res.members, params);
+  const PopulationLayout layout = population_layout(res.members, res.pool, run.years, params);
+  PHSIM_EXPECTS(res.members >= 1 && layout.capacity <= std::numeric_limits<std::uint32_t>::max(),
                 "run.members: " + std::to_string(res.members) +
-                    " members per replicate; expected 1..4294967295",
+                    " members per replicate need " + std::to_string(layout.capacity) +
+                    " slots; at most 4294967295 slots per replicate are supported",
                 UsageError);
   res.counties = data.counties.size();
   res.plans = data.plans.size();
+  res.measures = data.measures.size();
   const auto replicates = static_cast<std::size_t>(run.replicates);
   const auto years = static_cast<std::size_t>(run.years);
-  const std::size_t cells = res.counties * res.plans;
+  const Cells cells{years, res.counties, res.plans, res.measures};
+  const std::size_t rycp = replicates * years * res.counties * res.plans;
   for (int y = 0; y < run.years; ++y) res.years.push_back(run.start_year + y);
-  res.enrollment_member_months.assign(replicates * years * cells, 0);
-  res.enrollment_start.assign(replicates * cells, 0);
+  for (auto* v : {&res.enrollment_member_months, &res.deaths, &res.births, &res.ed_visits,
+                  &res.inpatient_days, &res.default_assigned_members, &res.chose_plan_members,
+                  &res.disenrollments}) {
+    v->assign(rycp, 0);
+  }
+  res.medical_cost_usd.assign(rycp, 0.0);
+  res.enrollment_start.assign(replicates * res.counties * res.plans, 0);
+  res.measure_numerator.assign(rycp * res.measures, 0);
+  res.measure_denominator.assign(rycp * res.measures, 0);
+  res.measure_group_numerator.assign(replicates * years * res.counties * res.measures * kRaceCount, 0);
+  res.measure_group_denominator.assign(res.measure_group_numerator.size(), 0);
 
-  const SynthesisTables tables = make_synthesis_tables(data, res.members);
+  // Children are enrolled from birth, so the not-enrolled pool holds fewer of the youngest:
+  // relative to the stationary share, a child of m months is in the pool with 1 - lambda^m.
+  const double churn_lambda = 1.0 - monthly_from_annual(params.disenroll_annual) - params.reenroll_monthly;
+  const auto pool_age_factor = [churn_lambda](int lo_months, int hi_months) {
+    double acc = 0;
+    for (int m = lo_months; m < hi_months; ++m) acc += 1.0 - std::pow(churn_lambda, m + 0.5);
+    return hi_months > lo_months ? acc / (hi_months - lo_months) : 1.0;
+  };
+  const SynthesisTables tables = make_synthesis_tables(data, res.members, res.pool, pool_age_factor);
+  const ServiceModel model = calibrate_service_model(data, tables, params);
+  for (const auto& c : model.calibration) {
+    res.calibrated_base_logit.push_back(c.base_logit);
+    res.calibrated_expected_rate.push_back(c.achieved_rate);
+  }
+  const StepTables step = make_step_tables(data, tables, params, model);
   const std::int32_t start_month = month_index(run.start_year, 1);
-  engine.synthesize(tables, run.seed, static_cast<std::uint32_t>(run.replicates), start_month);
-  add_contract_counts(data, engine.count_enrolled(data.contracts.size()), replicates, 1, 0,
-                      res.enrollment_start);
+  engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(run.replicates), start_month);
+  engine.initialize_history(step, make_history_tables(params));
+
+  const auto start = engine.count_enrolled(data.contracts.size());
+  for (std::size_t r = 0; r < replicates; ++r) {
+    for (std::size_t k = 0; k < data.contracts.size(); ++k) {
+      const auto& c = data.contracts[k];
+      res.enrollment_start[(r * res.counties + static_cast<std::size_t>(c.county)) * res.plans +
+                           static_cast<std::size_t>(c.plan)] += start[r * data.contracts.size() + k];
+    }
+  }
 
   const int months_total = run.years * 12;
   for (int y = 0; y < run.years; ++y) {
     for (int m = 0; m < 12; ++m) {
-      // Membership is held fixed until member dynamics exist; each month still counts the
-      // members enrolled in it.
-      add_contract_counts(data, engine.count_enrolled(data.contracts.size()), replicates, years,
-                          static_cast<std::size_t>(y), res.enrollment_member_months);
+      engine.step_month(month_index(run.start_year + y, m + 1));
       if (progress) progress(y * 12 + m + 1, months_total);
     }
+    store_year(data, engine.tally_year(month_index(run.start_year + y, 12)), replicates,
+               static_cast<std::size_t>(y), cells, res);
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;

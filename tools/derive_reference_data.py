@@ -6,6 +6,7 @@ row's status/source. Run: python3 tools/derive_reference_data.py ../shared/data 
 """
 import csv
 import io
+import math
 import sys
 
 SRC, DST = sys.argv[1], sys.argv[2]
@@ -132,6 +133,147 @@ REFERENCE = {
               "plausible range 5-45."),
 }
 
+# How the simulator counts each measure (kernels/measure_spec.hpp; data/README.md explains the
+# columns). These are the project's modelling decisions, not values from the shared data: a
+# simplified, month-granular version of each published specification, with the simplification
+# stated in spec_basis.
+SPEC_COLUMNS = ["kind", "anchor", "sex", "age_lo_years", "age_hi_years", "milestones_months",
+                "window", "min_services", "condition", "trigger", "counted_at", "control",
+                "enrollment", "spec_basis"]
+
+
+def cw(anchor, sex, ages, milestones, window, k, basis):
+    """A count_in_window row: ages = (lo, hi) years for year_end anchors, None for milestones."""
+    lo, hi = ("", "") if ages is None else ages
+    return ["count_in_window", anchor, sex, str(lo), str(hi), milestones, window, str(k), "none",
+            "none", "none", "none", "year", basis]
+
+
+def fu(sex, ages, condition, trigger, counted_at, basis):
+    return ["followup", "year_end", sex, str(ages[0]), str(ages[1]), "", "event", "1", condition,
+            trigger, counted_at, "none", "event", basis]
+
+
+def ctl(ages, condition, control, basis):
+    return ["control", "year_end", "any", str(ages[0]), str(ages[1]), "", "year", "1", condition,
+            "none", "none", control, "year", basis]
+
+
+SPEC = {
+    "W30-6": cw("milestone", "any", None, "15", "age:0-15", 6,
+                "HEDIS W30 rate 1: children who turn 15 months in the year with 6+ well-child visits "
+                "on or before that birthday; here 6+ well-child services while aged 0-15 months, "
+                "judged in the month the child turns 15 months. Visit and provider coding are not "
+                "modelled and continuous enrollment from 31 days of age is replaced by the year rule."),
+    "W30-2": cw("milestone", "any", None, "30", "age:15-30", 2,
+                "HEDIS W30 rate 2: children who turn 30 months in the year with 2+ well-child visits "
+                "after 15 months of age; here 2+ well-child services while aged 15-30 months, judged "
+                "at the 30-month birthday. Visit coding is not modelled and continuous enrollment "
+                "from 15 to 30 months is replaced by the year rule."),
+    "WCV": cw("year_end", "any", (3, 21), "", "year", 1,
+              "HEDIS WCV: members 3-21 at Dec 31 with at least one comprehensive well-care visit "
+              "with a PCP or OB/GYN in the year; here one well-care service in the year. Provider "
+              "type and visit coding are not modelled."),
+    "CIS-10": cw("milestone", "any", None, "24", "age:0-24", 7,
+                 "HEDIS CIS Combination 10: children turning 2 in the year who completed ten vaccine "
+                 "series (DTaP, IPV, MMR, HiB, HepB, VZV, PCV, HepA, rotavirus, influenza) by the 2nd "
+                 "birthday; here 7+ immunization visits before 24 months stand for the whole "
+                 "Combination 10 series. Individual antigens, dose counts and spacing rules are not "
+                 "modelled."),
+    "IMA-2": cw("milestone", "any", None, "156", "age:108-156", 3,
+                "HEDIS IMA Combination 2: adolescents turning 13 in the year with meningococcal, Tdap "
+                "and a complete HPV series (HPV from age 9) by the 13th birthday; here 3+ adolescent "
+                "immunization services between 9 and 13 years (108-156 months). Which vaccine each "
+                "service is and the 2- vs 3-dose HPV rule are not modelled."),
+    "LSC": cw("milestone", "any", None, "24", "age:0-24", 1,
+              "HEDIS LSC: children turning 2 in the year with one or more blood lead tests on or "
+              "before the 2nd birthday; here one lead screening service before 24 months. Test type "
+              "(capillary or venous) is not modelled."),
+    "TFL-CH": cw("year_end", "any", (1, 20), "", "year", 2,
+                 "CMS Child Core Set TFL-CH: members 1-20 with at least two topical fluoride "
+                 "applications in the year; here 2+ fluoride services in the year. Dental vs medical "
+                 "setting and the dental-enrollment denominator are not modelled."),
+    "DEV": cw("milestone", "any", None, "12;24;36", "since_birthday", 1,
+              "CMS Child Core Set DEV-CH: children screened with a standardized developmental tool in "
+              "the 12 months before their 1st, 2nd or 3rd birthday; here one screening service since "
+              "the previous birthday, judged at the 12, 24 and 36 month birthdays, the three ages "
+              "pooled into one rate. Tool type is not modelled."),
+    "CHL": cw("year_end", "female", (16, 24), "", "year", 1,
+              "HEDIS CHL: women 16-24 identified as sexually active with at least one chlamydia test "
+              "in the year; here every female member 16-24 is eligible and one test service counts. "
+              "The sexually-active identification (pregnancy, contraception and STI codes) is not "
+              "modelled, so the denominator is larger than the published one."),
+    "PPC-Pre": fu("female", (12, 55), "none", "prenatal_start", "delivery",
+                  "HEDIS PPC timeliness of prenatal care: deliveries (Oct 8 of the prior year to Oct 7) "
+                  "with a prenatal visit in the first trimester or within 42 days of enrollment; here "
+                  "the visit is decided when prenatal care starts (conception while enrolled or "
+                  "enrollment while pregnant) and the event counts at delivery. The delivery window "
+                  "is the calendar year and trimester timing is month-granular."),
+    "PPC-Pst": fu("female", (12, 55), "none", "delivery", "delivery",
+                  "HEDIS PPC postpartum care: deliveries (Oct 8 of the prior year to Oct 7) with a "
+                  "postpartum visit 7-84 days after delivery; here a postpartum service decided and "
+                  "counted at delivery. The 7-84 day window is month-granular and the delivery window "
+                  "is the calendar year."),
+    "BCS-E": cw("year_end", "female", (50, 74), "", "lookback:27", 1,
+                "HEDIS BCS-E (ECDS): women with a mammogram from Oct 1 two years before the "
+                "measurement year to Dec 31 (27 months); here one screening service in the last 27 "
+                "months at year end among women 50-74 at Dec 31. The published denominator starts at "
+                "52 at Dec 31 (so the lookback starts after age 50) and excludes mastectomy, hospice "
+                "and frailty; neither refinement is modelled."),
+    "CCS": cw("year_end", "female", (21, 64), "", "lookback:36", 1,
+              "HEDIS CCS: women 21-64 with cervical cytology in the last 3 years, or 30-64 with hrHPV "
+              "testing in the last 5 years; here one screening service in the last 36 months at year "
+              "end. The 5-year hrHPV path and hysterectomy exclusions are not modelled."),
+    "CBP": ctl((18, 85), "hypertension", "blood_pressure",
+               "HEDIS CBP: members 18-85 with hypertension whose most recent blood pressure in the "
+               "year is below 140/90; here the state at the last reading of a monthly "
+               "controlled/uncontrolled chain among members with hypertension. The two-diagnosis "
+               "confirmation rule and the exclusions (frailty, advanced illness, ESRD, pregnancy) "
+               "are not modelled."),
+    "GSD>9": ctl((18, 75), "diabetes", "hba1c",
+                 "HEDIS GSD (formerly HBD) poor control: members 18-75 with diabetes whose most "
+                 "recent HbA1c in the year is above 9.0% or missing (inverse: lower is better); here "
+                 "the state at the last reading of a monthly poor/not-poor chain among members with "
+                 "diabetes, with no test counted as poor. Pharmacy-based identification and the "
+                 "exclusions are not modelled."),
+    "AMR": ["ratio", "year_end", "any", "5", "64", "", "year", "1", "asthma", "none", "none",
+            "none", "year",
+            "HEDIS AMR: members 5-64 with persistent asthma whose controller medication units are at "
+            "least half of all asthma medication units in the year; here, among members with asthma "
+            "and at least one fill, controller fills / all asthma fills >= 0.5. The persistent-asthma "
+            "definition (events in both years) and medication units are simplified to the condition "
+            "flag and fill counts."],
+    "FUA-30": fu("any", (13, 120), "substance_use", "ed_substance_use", "ed_substance_use",
+                 "HEDIS FUA 30-day: ED visits by members 13+ with a principal diagnosis of substance "
+                 "use followed by follow-up care or pharmacotherapy within 30 days; here each ED "
+                 "substance-use visit is an event whose follow-up is decided at the visit (month "
+                 "granularity for 30 days). Visits in December, repeat visits within 31 days and "
+                 "admissions after the visit get no special treatment."),
+    "FUM-30": fu("any", (6, 120), "mental_illness", "ed_mental_health", "ed_mental_health",
+                 "HEDIS FUM 30-day: ED visits by members 6+ with a principal diagnosis of mental "
+                 "illness or intentional self-harm followed by a mental-health follow-up within 30 "
+                 "days; here each ED mental-health visit is an event whose follow-up is decided at the "
+                 "visit (month granularity). Visits in December, repeat visits within 31 days and "
+                 "admissions after the visit get no special treatment."),
+    "DSF-E": cw("year_end", "any", (12, 120), "", "year", 1,
+                "HEDIS DSF-E (ECDS): members 12+ screened for depression with a standardized "
+                "instrument in the year, and followed up within 30 days of a positive screen; here "
+                "one depression screening service in the year (the screening rate only). Follow-up "
+                "after a positive screen and the exclusions (bipolar disorder, existing depression) "
+                "are not modelled."),
+    "PND-E": fu("female", (12, 55), "none", "prenatal_start", "delivery",
+                "HEDIS PND-E (ECDS): deliveries whose mother was screened for depression during "
+                "pregnancy, and followed up when positive; here the screening is decided when "
+                "prenatal care starts and the event counts at delivery. Follow-up after a positive "
+                "screen is not modelled."),
+    "PDS-E": fu("female", (12, 55), "none", "delivery", "delivery",
+                "HEDIS PDS-E (ECDS): deliveries whose mother was screened for depression 7-84 days "
+                "after delivery, and followed up when positive; here a postpartum screening decided "
+                "and counted at delivery. The 7-84 day window is month-granular and follow-up after a "
+                "positive screen is not modelled."),
+}
+assert all(len(v) == len(SPEC_COLUMNS) for v in SPEC.values())
+
 measures = read("mcas_measures.csv")
 rows = []
 n_held = 0
@@ -181,11 +323,13 @@ for m in measures:
     src.append(urls)
     rows.append([mid, ascii_only(m["measure_name"]), m["domain"], m["inverse"], m["held_to_mpl"],
                  "" if mpl is None else fmt(mpl), "" if hpl is None else fmt(hpl),
-                 "" if ref is None else fmt(ref), basis, "; ".join(status), " | ".join(src)])
+                 "" if ref is None else fmt(ref), basis, "; ".join(status), " | ".join(src)]
+                + SPEC[mid])
 assert len(rows) == 21 and n_held == 18
+assert {r[0] for r in rows} == set(SPEC)
 write("measures.csv", ["measure_id", "name", "domain", "inverse", "held_to_mpl", "mpl_percent",
                        "hpl_percent", "reference_rate_percent", "reference_rate_basis", "status",
-                       "source"], rows)
+                       "source"] + SPEC_COLUMNS, rows)
 
 # ---------------------------------------------------------------- population.csv
 pop = []  # (dimension, category, given, share, status, source)
@@ -613,6 +757,233 @@ par("network.primary_care_max_miles", 10, "miles", "sourced",
     "WIC 14197: or 30 minutes")
 par("network.primary_care_max_minutes", 30, "minutes", "sourced",
     "http://leginfo.legislature.ca.gov/faces/codes_displayText.xhtml?lawCode=WIC&division=9.&title=&part=3.&chapter=7.&article=6.3")
+
+
+# ---------------------------------------------------------------- simulator behaviour (assumptions)
+# Rates that drive the member-month model: churn, births and deaths, conditions, control states,
+# utilization, costs and the variation of service propensity. None of them is in the shared data
+# (except where a row says derived); each is an assumption with the reasoning in `source` and a
+# plausible range in low/high.
+CERT_ELIG_2024_06 = 14913748
+MEDI_CAL_BIRTHS = 250000
+
+
+def rng(v, frac, nd=4):
+    """(low, high) = value -/+ frac, rounded."""
+    return round(v * (1 - frac), nd), round(v * (1 + frac), nd)
+
+
+# Churn: re-enrollment of former members.
+d_month = 1 - (1 - 0.12) ** (1 / 12)
+enrolled_share = 0.04 / (0.04 + d_month)
+par("churn.monthly_reenrollment_probability", 0.04, "probability per month", "assumption",
+    "assumption: not found in the shared data; chosen so that with churn.annual_disenrollment_"
+    f"fraction 0.12 (monthly exit {d_month:.4f}) the steady state keeps {enrolled_share:.0%} of the "
+    "ever-enrolled pool enrolled at a time (r / (r + d))",
+    "monthly probability that a disenrolled former member re-enrolls", 0.02, 0.08)
+
+# Vital rates.
+births_rate = round(MEDI_CAL_BIRTHS / CERT_ELIG_2024_06 * 1000, 2)
+par("vital.births_per_1000_member_years", births_rate, "births per 1000 member-years", "derived",
+    f"births.medi_cal_per_year 250,000 (500,000 CA births x 0.5 Medi-Cal share, {CHCF_BIRTH}) / "
+    f"14,913,748 certified eligibles Jun-2024 ({ELIG_URL}, {MIRROR}) x 1000 = {births_rate}",
+    "the simulator scales fertility.relative_* to hit this rate; range +-15% (the 0.48-0.52 "
+    "Medi-Cal share and births to members counted in other months)",
+    *rng(births_rate, 0.15, 2))
+
+
+def age_share_years(lo, hi):
+    return age_share(lo, min(hi, 99)) / 100
+
+
+def gompertz(age):
+    return 1 - math.exp(-math.exp(-9.6 + 0.085 * (age + 0.5)))
+
+
+crude_gompertz = sum(ages[b] / 100 / (int(b.split("-")[1]) - int(b.split("-")[0]) + 1) *
+                     (0.0045 if a == 0 else gompertz(a))
+                     for b in ages for a in range(int(b.split("-")[0]), int(b.split("-")[1]) + 1))
+serious_prev = (age_share_years(18, 44) * 0.005 + age_share_years(45, 64) * 0.03 +
+                age_share_years(65, 120) * 0.08)
+crude_model = (crude_gompertz + serious_prev * 0.15) * 1000
+MORT_CHECK = (f"cross-check: the Gompertz and infant hazards over the population.csv ages give "
+              f"{crude_gompertz * 1000:.1f} deaths per 1000 member-years, plus serious illness "
+              f"(prevalence {serious_prev:.3f} x excess 0.15) = {crude_model:.1f}, above "
+              f"vital.deaths_per_1000_member_years 6.0")
+par("vital.deaths_per_1000_member_years", 6.0, "deaths per 1000 member-years", "assumption",
+    "assumption (no mortality source in the shared data): the California crude death rate was about "
+    "7 per 1000 in 2023; Medi-Cal members are younger than the state (9% aged 65+, population.csv) "
+    "which lowers the crude rate, while age-specific mortality is higher in a low-income population, "
+    "which raises it", MORT_CHECK, 4.0, 9.0)
+# Fertility by age (relative to 20-24).
+FERT_WHY = ("assumption: shape of age-specific fertility, tilted younger than the all-US shape "
+            "(US peaks at 25-34) because Medi-Cal pays for most births to young mothers (73.9% of "
+            "births to mothers aged 21 or under in 2022, shared data births.medi_cal_share_moms_21_"
+            "under_2022, http://www.cdph.ca.gov/Programs/CFH/DMCAH/Pages/Fiscal/Medi-Cal-Factor-Table-"
+            "AFLP.aspx); the scale is solved by the simulator to hit vital.births_per_1000_member_years")
+for band, v, lo, hi in [("15_19", 0.35, 0.2, 0.5), ("20_24", 1.0, 1.0, 1.0),
+                        ("25_29", 1.05, 0.8, 1.3), ("30_34", 0.85, 0.6, 1.1),
+                        ("35_39", 0.45, 0.3, 0.6), ("40_44", 0.1, 0.05, 0.15)]:
+    par(f"fertility.relative_{band}", v, "relative to ages 20-24", "assumption", FERT_WHY,
+        "reference band (fixed at 1)" if band == "20_24" else
+        "female members of these ages; other ages have no births", lo, hi)
+# Mortality.
+GOMP_WHY = ("assumption: annual death probability 1 - exp(-exp(a + b x age)) for ages >= 1, a "
+            "Gompertz curve approximating US period life tables (both sexes, pre-2020): it fits "
+            "ages 1-10 and 40-90 within about 25% and understates ages 15-35 (the injury hump) by up "
+            "to half")
+par("mortality.gompertz_log_hazard_at_0", -9.6, "log annual hazard", "assumption", GOMP_WHY,
+    "a: log hazard extrapolated to age 0 (exp(-9.6) = 0.00007)", -10.2, -9.0)
+par("mortality.gompertz_slope_per_year", 0.085, "per year of age", "assumption", GOMP_WHY,
+    "b: hazard doubles every ln2/0.085 = 8.2 years", 0.075, 0.095)
+par("mortality.infant_annual", 0.0045, "probability in the first year of life", "assumption",
+    "assumption: California infant mortality is about 4 per 1000 live births; Medi-Cal births "
+    "slightly higher", "replaces the Gompertz hazard at age 0", 0.003, 0.006)
+par("mortality.serious_illness_annual_excess", 0.15, "annual probability", "assumption",
+    "assumption: added annual death probability for members with a serious illness (the SB 1004 "
+    "palliative-care population: advanced cancer, heart failure, COPD, liver disease)", "", 0.08, 0.3)
+par("mortality.scale", 1.0, "multiplier", "assumption",
+    "assumption: multiplier applied after the simulator scales the Gompertz and infant age shape "
+    "so that expected deaths per 1000 member-years (serious-illness excess included) equal "
+    "vital.deaths_per_1000_member_years; 1.0 = the reference level",
+    MORT_CHECK, 0.7, 1.5)
+# Conditions: prevalence at synthesis, onset among those without.
+PREV_WHY = ("assumption: CHIS/CDC-order-of-magnitude prevalence for a Medicaid population, not from "
+            "the shared data")
+PREV = [("asthma", "0_17", 0.10), ("asthma", "18_64", 0.09), ("asthma", "65_120", 0.08),
+        ("diabetes", "18_44", 0.04), ("diabetes", "45_64", 0.16), ("diabetes", "65_120", 0.25),
+        ("hypertension", "18_44", 0.12), ("hypertension", "45_64", 0.40),
+        ("hypertension", "65_120", 0.62),
+        ("mental_illness", "12_17", 0.10), ("mental_illness", "18_120", 0.18),
+        ("substance_use", "13_17", 0.03), ("substance_use", "18_120", 0.08),
+        ("serious_illness", "18_44", 0.005), ("serious_illness", "45_64", 0.03),
+        ("serious_illness", "65_120", 0.08)]
+INC = {("asthma", "0_17"): 0.012, ("asthma", "18_64"): 0.004, ("asthma", "65_120"): 0.004,
+       ("diabetes", "18_44"): 0.003, ("diabetes", "45_64"): 0.012, ("diabetes", "65_120"): 0.015,
+       ("hypertension", "18_44"): 0.01, ("hypertension", "45_64"): 0.03,
+       ("hypertension", "65_120"): 0.04,
+       ("mental_illness", "12_17"): 0.02, ("mental_illness", "18_120"): 0.02,
+       ("substance_use", "13_17"): 0.01, ("substance_use", "18_120"): 0.01,
+       ("serious_illness", "18_44"): 0.001, ("serious_illness", "45_64"): 0.006,
+       ("serious_illness", "65_120"): 0.015}
+COND_NOTE = {"mental_illness": "depression or serious mental illness",
+             "serious_illness": "cancer, heart failure, COPD or liver disease (SB 1004)"}
+for cond, band, v in PREV:
+    lo_age, hi_age = band.split("_")
+    who = f"members aged {lo_age}-{hi_age}" if hi_age != "120" else f"members aged {lo_age}+"
+    note = f"share of {who} with {cond.replace('_', ' ')}"
+    if cond in COND_NOTE:
+        note += f" ({COND_NOTE[cond]})"
+    par(f"prevalence.{cond}_{band}", v, "fraction of members", "assumption", PREV_WHY,
+        note + " at synthesis", *rng(v, 0.4))
+for cond, band, _ in PREV:
+    v = INC[(cond, band)]
+    par(f"incidence.{cond}_{band}_per_year", v, "annual probability", "assumption",
+        "assumption: annual onset among members without the condition, chosen so that prevalence "
+        "rises with age roughly as the prevalence.* rows; not from the shared data",
+        f"band {band.replace('_', '-')} years", *rng(v, 0.5, 5))
+# Remission: annual probability of leaving a condition; with onset i and remission r the
+# long-run prevalence is i / (i + r) (asthma 0.004/(0.004+0.04) = 0.09 in adults, mental illness
+# 0.02/(0.02+0.09) = 0.18, substance use 0.01/(0.01+0.12) = 0.077).
+REM = [("asthma", 0.04, 0.02, 0.08), ("diabetes", 0.0, 0.0, 0.0), ("hypertension", 0.0, 0.0, 0.0),
+       ("mental_illness", 0.09, 0.05, 0.15), ("substance_use", 0.12, 0.06, 0.2),
+       ("serious_illness", 0.0, 0.0, 0.0)]
+for cond, v, lo, hi in REM:
+    par(f"remission.{cond}_per_year", v, "annual probability", "assumption",
+        "assumption: annual probability that a member with the condition no longer has it (asthma "
+        "outgrown or quiescent, depression or substance use in remission); chronic conditions and "
+        "serious illness do not remit; chosen so onset and remission keep prevalence near the "
+        "prevalence.* rows", "long-run prevalence = onset / (onset + remission)", lo, hi)
+SI_WHY = ("assumption: split of the serious-illness (SB 1004) population by the four qualifying "
+          "conditions; cancer and heart failure most common")
+for cond, v, lo, hi in [("cancer", 0.35, 0.25, 0.45), ("heart_failure", 0.30, 0.2, 0.4),
+                        ("copd", 0.25, 0.15, 0.35), ("liver", 0.10, 0.05, 0.15)]:
+    par(f"serious_illness.share_{cond}", v, "fraction of members with a serious illness",
+        "assumption", SI_WHY, "the four shares sum to 1", lo, hi)
+# Control states: monthly two-state Markov chains.
+CTRL_WHY = ("assumption: steady-state share and mean time in a state of a monthly two-state Markov "
+            "chain; national Medicaid CBP and GSD rates put about 60-70% of hypertensive members "
+            "controlled and 30-40% of diabetic members in poor control")
+par("control.bp_controlled_share", 0.70, "fraction of members with hypertension", "assumption",
+    CTRL_WHY, "steady-state share with blood pressure controlled (<140/90)", 0.55, 0.80)
+par("control.bp_mean_sojourn_months", 6, "months", "assumption", CTRL_WHY,
+    "mean time in a blood-pressure state before switching", 3, 12)
+par("control.a1c_poor_share", 0.30, "fraction of members with diabetes", "assumption", CTRL_WHY,
+    "steady-state share with HbA1c > 9%", 0.20, 0.45)
+par("control.a1c_mean_sojourn_months", 6, "months", "assumption", CTRL_WHY,
+    "mean time in an HbA1c state before switching", 3, 12)
+# Utilization.
+UTIL_WHY = "assumption: order of magnitude for a Medicaid managed-care population; not in the shared data"
+par("utilization.ed_visits_per_member_year", 0.55, "ED visits per member-year", "assumption",
+    UTIL_WHY + " (Medicaid adults and children together use roughly 0.4-0.8 ED visits a year)",
+    "base rate before the condition multipliers", 0.40, 0.80)
+par("utilization.ed_multiplier_mental_illness", 1.8, "multiplier", "assumption", UTIL_WHY,
+    "ED rate multiplier for members with mental illness", 1.4, 2.5)
+par("utilization.ed_multiplier_substance_use", 2.2, "multiplier", "assumption", UTIL_WHY,
+    "ED rate multiplier for members with a substance use disorder", 1.5, 3.0)
+par("utilization.ed_multiplier_serious_illness", 2.5, "multiplier", "assumption", UTIL_WHY,
+    "ED rate multiplier for members with a serious illness", 1.5, 3.5)
+par("utilization.ed_mental_health_visits_per_affected_member_year", 0.25,
+    "ED visits per member-year", "assumption", UTIL_WHY,
+    "ED visits with a mental-illness diagnosis among members with mental illness (FUM-30 events)",
+    0.15, 0.40)
+par("utilization.ed_substance_use_visits_per_affected_member_year", 0.30,
+    "ED visits per member-year", "assumption", UTIL_WHY,
+    "ED visits with a substance-use diagnosis among members with a substance use disorder (FUA-30 "
+    "events)", 0.15, 0.50)
+par("utilization.inpatient_admissions_per_1000_member_years", 70, "admissions per 1000 member-years",
+    "assumption", UTIL_WHY, "non-delivery admissions before the serious-illness multiplier", 50, 100)
+par("utilization.inpatient_multiplier_serious_illness", 4.0, "multiplier", "assumption", UTIL_WHY,
+    "admission rate multiplier for members with a serious illness", 2.5, 6.0)
+par("utilization.inpatient_mean_los_days", 4.5, "days", "assumption", UTIL_WHY,
+    "mean length of a non-delivery stay", 3.5, 6.0)
+par("utilization.delivery_los_days", 2, "days", "assumption", UTIL_WHY,
+    "length of a delivery stay (vaginal ~2, cesarean ~3-4 days)", 1.5, 3.0)
+# Costs.
+COST_WHY = ("assumption: plan-paid cost in 2024 dollars; no Medi-Cal unit-cost source in the shared "
+            "data. Unit costs and the base fraction are set together so that simulated medical "
+            "cost is about 88% of the mean capitation (a medical-loss ratio near the county plans' "
+            "2022 figures: 2.7% margin, administration ~5% of revenue)")
+par("cost.ed_visit_usd", 800, "USD per visit", "assumption", COST_WHY,
+    "facility and professional together", 500, 1500)
+par("cost.inpatient_day_usd", 2500, "USD per day", "assumption", COST_WHY,
+    "Medicaid per-diem order of magnitude", 1800, 3500)
+par("cost.delivery_usd", 7000, "USD per delivery", "derived",
+    f"= spend.median_per_live_birth_usd 7,000 (CHCF Medi-Cal Explained, 2020, {CHCF_SPEND})",
+    "median, excludes prenatal and postpartum care; 2020 dollars not inflated; range +-20%",
+    5600, 8400)
+par("cost.serious_illness_monthly_usd", 1500, "USD per member-month", "assumption", COST_WHY,
+    "added monthly cost of a member with a serious illness (outside ED and inpatient events)",
+    800, 3000)
+par("cost.base_medical_fraction_of_capitation", 0.45, "fraction of capitation", "assumption",
+    "assumption: share of the capitation PMPM that is routine medical cost (office visits, "
+    "pharmacy, outpatient) before the simulated ED, inpatient, delivery and serious-illness "
+    f"costs; county plans' 2022 margin was 2.7% ({CHCF_COUNTY})", COST_WHY, 0.3, 0.6)
+# Asthma medication ratio.
+par("amr.reliever_fills_per_month", 0.15, "fills per member-month", "assumption",
+    "assumption: reliever (short-acting beta agonist) fills among members with asthma; controller "
+    "fills follow the service propensity", "", 0.08, 0.3)
+# Variation of service propensity (logit scale).
+VAR_WHY = ("assumption: spread of the logistic service-propensity model (DESIGN.md section 6); sized so "
+           "plan rates scatter around the MPL as 14 of 22 plans sanctioned in MY2024 suggests")
+par("variation.county_sd_logit", 0.15, "logit", "assumption", VAR_WHY,
+    "standard deviation of the county effect", 0.05, 0.3)
+par("variation.plan_sd_logit", 0.20, "logit", "assumption", VAR_WHY,
+    "standard deviation of the plan effect", 0.1, 0.4)
+par("variation.practice_tier_spread_logit", 0.30, "logit", "assumption", VAR_WHY,
+    "four practice quality tiers at -spread, -spread/3, +spread/3, +spread", 0.15, 0.6)
+BG_SOURCES = ("https://www.dhcs.ca.gov/hm/services/Pages/quality-withhold-and-incentive-program.aspx ; "
+              + DHCS_MY2024_URL)
+DISP_WHY = ("assumption: group effect on service propensity; the DHCS Bold Goals in the shared data "
+            "(mcas_measures.csv bold_goal: BG1 close racial/ethnic disparities in well-child visits "
+            "and immunizations by 50%, BG2 close the maternity-care disparity for Black and Native "
+            f"American persons by 50%; {BG_SOURCES}) single out Black and Native American members")
+for group, v, lo, hi in [("black", -0.25, -0.5, 0.0), ("american_indian_alaska_native", -0.20, -0.5, 0.0),
+                         ("hispanic", -0.05, -0.2, 0.1), ("asian_pacific_islander", 0.0, -0.15, 0.15),
+                         ("white", 0.0, 0.0, 0.0), ("other_unknown", -0.05, -0.2, 0.1)]:
+    par(f"disparity.{group}_logit", v, "logit", "assumption", DISP_WHY,
+        "reference group (fixed at 0)" if group == "white" else
+        "added to the logit of every service propensity for this race/ethnicity group", lo, hi)
 
 keys = [p[0] for p in P]
 assert len(keys) == len(set(keys))

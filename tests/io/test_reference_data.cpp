@@ -353,6 +353,268 @@ TEST(EmbeddedData, ParametersTheSimulatorNeeds) {
       Contains(message_of<DataError>([&] { (void)d.parameter("no.such_key"); }), "no.such_key"));
 }
 
+const Measure& measure(const std::string& id) {
+  const auto& d = embedded_data();
+  const auto i = d.find_measure(id);
+  EXPECT_TRUE(i) << id;
+  return d.measures[static_cast<std::size_t>(i.value_or(0))];
+}
+
+/// The age bounds of a year_end spec in months: LO years .. HI years + 11 months.
+constexpr std::int16_t months_lo(int years) { return static_cast<std::int16_t>(years * 12); }
+constexpr std::int16_t months_hi(int years) { return static_cast<std::int16_t>(years * 12 + 11); }
+
+TEST(EmbeddedData, EveryMeasureHasASpec) {
+  // (id, kind, anchor, sex, age_lo_years (-1: milestone anchor), age_hi_years, window,
+  //  min_services, condition, trigger, counted_at, control, enrollment) as decided for the project.
+  struct Row {
+    const char* id;
+    MeasureKind kind;
+    Anchor anchor;
+    SexFilter sex;
+    int age_lo;
+    int age_hi;
+    WindowKind window;
+    int k;
+    Condition condition;
+    Trigger trigger;
+    Trigger counted_at;
+    ControlState control;
+    EnrollmentRule enrollment;
+  };
+  using MK = MeasureKind;
+  using WK = WindowKind;
+  using C = Condition;
+  using T = Trigger;
+  using CS = ControlState;
+  using ER = EnrollmentRule;
+  constexpr SexFilter any = SexFilter::Any;
+  constexpr SexFilter fem = SexFilter::Female;
+  constexpr Anchor ms = Anchor::Milestone;
+  constexpr Anchor ye = Anchor::YearEnd;
+  // clang-format off
+  const std::vector<Row> expected = {
+      {"W30-6", MK::CountInWindow, ms, any, -1, -1, WK::AgeMonths, 6, C::None, T::None, T::None, CS::None, ER::Year},
+      {"W30-2", MK::CountInWindow, ms, any, -1, -1, WK::AgeMonths, 2, C::None, T::None, T::None, CS::None, ER::Year},
+      {"WCV", MK::CountInWindow, ye, any, 3, 21, WK::Year, 1, C::None, T::None, T::None, CS::None, ER::Year},
+      {"CIS-10", MK::CountInWindow, ms, any, -1, -1, WK::AgeMonths, 7, C::None, T::None, T::None, CS::None, ER::Year},
+      {"IMA-2", MK::CountInWindow, ms, any, -1, -1, WK::AgeMonths, 3, C::None, T::None, T::None, CS::None, ER::Year},
+      {"LSC", MK::CountInWindow, ms, any, -1, -1, WK::AgeMonths, 1, C::None, T::None, T::None, CS::None, ER::Year},
+      {"TFL-CH", MK::CountInWindow, ye, any, 1, 20, WK::Year, 2, C::None, T::None, T::None, CS::None, ER::Year},
+      {"DEV", MK::CountInWindow, ms, any, -1, -1, WK::SinceBirthday, 1, C::None, T::None, T::None, CS::None, ER::Year},
+      {"CHL", MK::CountInWindow, ye, fem, 16, 24, WK::Year, 1, C::None, T::None, T::None, CS::None, ER::Year},
+      {"PPC-Pre", MK::Followup, ye, fem, 12, 55, WK::Event, 1, C::None, T::PrenatalStart, T::Delivery, CS::None, ER::Event},
+      {"PPC-Pst", MK::Followup, ye, fem, 12, 55, WK::Event, 1, C::None, T::Delivery, T::Delivery, CS::None, ER::Event},
+      {"BCS-E", MK::CountInWindow, ye, fem, 50, 74, WK::Lookback, 1, C::None, T::None, T::None, CS::None, ER::Year},
+      {"CCS", MK::CountInWindow, ye, fem, 21, 64, WK::Lookback, 1, C::None, T::None, T::None, CS::None, ER::Year},
+      {"CBP", MK::Control, ye, any, 18, 85, WK::Year, 1, C::Hypertension, T::None, T::None, CS::BloodPressure, ER::Year},
+      {"GSD>9", MK::Control, ye, any, 18, 75, WK::Year, 1, C::Diabetes, T::None, T::None, CS::HbA1c, ER::Year},
+      {"AMR", MK::Ratio, ye, any, 5, 64, WK::Year, 1, C::Asthma, T::None, T::None, CS::None, ER::Year},
+      {"FUA-30", MK::Followup, ye, any, 13, 120, WK::Event, 1, C::SubstanceUse, T::EdSubstanceUse, T::EdSubstanceUse, CS::None, ER::Event},
+      {"FUM-30", MK::Followup, ye, any, 6, 120, WK::Event, 1, C::MentalIllness, T::EdMentalHealth, T::EdMentalHealth, CS::None, ER::Event},
+      {"DSF-E", MK::CountInWindow, ye, any, 12, 120, WK::Year, 1, C::None, T::None, T::None, CS::None, ER::Year},
+      {"PND-E", MK::Followup, ye, fem, 12, 55, WK::Event, 1, C::None, T::PrenatalStart, T::Delivery, CS::None, ER::Event},
+      {"PDS-E", MK::Followup, ye, fem, 12, 55, WK::Event, 1, C::None, T::Delivery, T::Delivery, CS::None, ER::Event},
+  };
+  // clang-format on
+  ASSERT_EQ(embedded_data().measures.size(), expected.size());
+  EXPECT_LE(embedded_data().measures.size(), static_cast<std::size_t>(kMaxMeasures));
+  for (const auto& e : expected) {
+    const Measure& m = measure(e.id);
+    const MeasureSpec& s = m.spec;
+    EXPECT_EQ(s.kind, e.kind) << e.id;
+    EXPECT_EQ(s.anchor, e.anchor) << e.id;
+    EXPECT_EQ(s.sex, e.sex) << e.id;
+    if (e.anchor == Anchor::YearEnd) {
+      EXPECT_EQ(s.age_lo, months_lo(e.age_lo)) << e.id;
+      EXPECT_EQ(s.age_hi, months_hi(e.age_hi)) << e.id;
+      EXPECT_EQ(s.n_milestones, 0) << e.id;
+    } else {
+      EXPECT_GE(s.n_milestones, 1) << e.id;
+    }
+    EXPECT_EQ(s.window, e.window) << e.id;
+    EXPECT_EQ(s.min_services, e.k) << e.id;
+    EXPECT_EQ(s.condition, e.condition) << e.id;
+    EXPECT_EQ(s.trigger, e.trigger) << e.id;
+    EXPECT_EQ(s.counted_at, e.counted_at) << e.id;
+    EXPECT_EQ(s.control, e.control) << e.id;
+    EXPECT_EQ(s.enrollment, e.enrollment) << e.id;
+    EXPECT_EQ(s.inverse, m.inverse) << e.id;
+    EXPECT_GT(m.spec_basis.size(), 40u) << e.id;
+  }
+}
+
+TEST(EmbeddedData, MeasureSpecDetails) {
+  const MeasureSpec& w30 = measure("W30-6").spec;
+  EXPECT_EQ(w30.anchor, Anchor::Milestone);
+  EXPECT_EQ(w30.n_milestones, 1);
+  EXPECT_EQ(w30.milestones[0], 15);
+  EXPECT_EQ(w30.window, WindowKind::AgeMonths);
+  EXPECT_EQ(w30.window_lo, 0);
+  EXPECT_EQ(w30.window_hi, 15);
+  EXPECT_EQ(w30.min_services, 6);
+  EXPECT_EQ(w30.age_lo, 0);
+  EXPECT_EQ(w30.age_hi, 0);
+  EXPECT_EQ(w30.lookback_months, 0);
+
+  const MeasureSpec& w302 = measure("W30-2").spec;
+  EXPECT_EQ(w302.window_lo, 15);
+  EXPECT_EQ(w302.window_hi, 30);
+  EXPECT_EQ(w302.milestones[0], 30);
+  const MeasureSpec& ima = measure("IMA-2").spec;
+  EXPECT_EQ(ima.window_lo, 108);
+  EXPECT_EQ(ima.window_hi, 156);
+  EXPECT_EQ(ima.milestones[0], 156);
+  EXPECT_EQ(measure("CIS-10").spec.min_services, 7);
+  EXPECT_TRUE(Contains(measure("CIS-10").spec_basis, "Combination 10"));
+
+  const MeasureSpec& dev = measure("DEV").spec;
+  EXPECT_EQ(dev.n_milestones, 3);
+  EXPECT_EQ(dev.milestones[0], 12);
+  EXPECT_EQ(dev.milestones[1], 24);
+  EXPECT_EQ(dev.milestones[2], 36);
+  EXPECT_EQ(dev.window, WindowKind::SinceBirthday);
+  EXPECT_EQ(dev.min_services, 1);
+
+  const MeasureSpec& pre = measure("PPC-Pre").spec;
+  EXPECT_EQ(pre.kind, MeasureKind::Followup);
+  EXPECT_EQ(pre.sex, SexFilter::Female);
+  EXPECT_EQ(pre.trigger, Trigger::PrenatalStart);
+  EXPECT_EQ(pre.counted_at, Trigger::Delivery);
+  EXPECT_EQ(pre.window, WindowKind::Event);
+  EXPECT_EQ(pre.enrollment, EnrollmentRule::Event);
+  EXPECT_EQ(pre.age_lo, 12 * 12);
+  EXPECT_EQ(pre.age_hi, 55 * 12 + 11);
+
+  const MeasureSpec& cbp = measure("CBP").spec;
+  EXPECT_EQ(cbp.kind, MeasureKind::Control);
+  EXPECT_EQ(cbp.condition, Condition::Hypertension);
+  EXPECT_EQ(cbp.control, ControlState::BloodPressure);
+  EXPECT_FALSE(cbp.inverse);
+  EXPECT_EQ(cbp.age_lo, 18 * 12);
+  EXPECT_EQ(cbp.age_hi, 85 * 12 + 11);
+
+  const MeasureSpec& gsd = measure("GSD>9").spec;
+  EXPECT_EQ(gsd.kind, MeasureKind::Control);
+  EXPECT_EQ(gsd.condition, Condition::Diabetes);
+  EXPECT_EQ(gsd.control, ControlState::HbA1c);
+  EXPECT_TRUE(gsd.inverse);
+  EXPECT_EQ(gsd.age_hi, 75 * 12 + 11);
+
+  const MeasureSpec& amr = measure("AMR").spec;
+  EXPECT_EQ(amr.kind, MeasureKind::Ratio);
+  EXPECT_EQ(amr.condition, Condition::Asthma);
+  EXPECT_EQ(amr.age_lo, 5 * 12);
+  EXPECT_EQ(amr.age_hi, 64 * 12 + 11);
+
+  const MeasureSpec& ccs = measure("CCS").spec;
+  EXPECT_EQ(ccs.window, WindowKind::Lookback);
+  EXPECT_EQ(ccs.lookback_months, 36);
+  EXPECT_EQ(ccs.age_lo, 252);
+  EXPECT_EQ(ccs.age_hi, 64 * 12 + 11);
+  EXPECT_EQ(ccs.sex, SexFilter::Female);
+  EXPECT_EQ(measure("BCS-E").spec.lookback_months, 27);
+
+  const MeasureSpec& fum = measure("FUM-30").spec;
+  EXPECT_EQ(fum.kind, MeasureKind::Followup);
+  EXPECT_EQ(fum.condition, Condition::MentalIllness);
+  EXPECT_EQ(fum.trigger, Trigger::EdMentalHealth);
+  EXPECT_EQ(fum.counted_at, Trigger::EdMentalHealth);
+  EXPECT_EQ(fum.age_lo, 6 * 12);
+  EXPECT_EQ(fum.age_hi, 120 * 12 + 11);
+  EXPECT_EQ(fum.sex, SexFilter::Any);
+}
+
+TEST(EmbeddedData, SimulatorParametersExistWithinTheirRanges) {
+  const auto& d = embedded_data();
+  std::vector<std::string> keys = {
+      "churn.monthly_reenrollment_probability",
+      "vital.births_per_1000_member_years",
+      "vital.deaths_per_1000_member_years",
+      "mortality.gompertz_log_hazard_at_0",
+      "mortality.gompertz_slope_per_year",
+      "mortality.infant_annual",
+      "mortality.serious_illness_annual_excess",
+      "mortality.scale",
+      "serious_illness.share_cancer",
+      "serious_illness.share_heart_failure",
+      "serious_illness.share_copd",
+      "serious_illness.share_liver",
+      "control.bp_controlled_share",
+      "control.bp_mean_sojourn_months",
+      "control.a1c_poor_share",
+      "control.a1c_mean_sojourn_months",
+      "utilization.ed_visits_per_member_year",
+      "utilization.ed_multiplier_mental_illness",
+      "utilization.ed_multiplier_substance_use",
+      "utilization.ed_multiplier_serious_illness",
+      "utilization.ed_mental_health_visits_per_affected_member_year",
+      "utilization.ed_substance_use_visits_per_affected_member_year",
+      "utilization.inpatient_admissions_per_1000_member_years",
+      "utilization.inpatient_multiplier_serious_illness",
+      "utilization.inpatient_mean_los_days",
+      "utilization.delivery_los_days",
+      "cost.ed_visit_usd",
+      "cost.inpatient_day_usd",
+      "cost.delivery_usd",
+      "cost.serious_illness_monthly_usd",
+      "cost.base_medical_fraction_of_capitation",
+      "amr.reliever_fills_per_month",
+      "variation.county_sd_logit",
+      "variation.plan_sd_logit",
+      "variation.practice_tier_spread_logit",
+  };
+  for (const char* band : {"15_19", "20_24", "25_29", "30_34", "35_39", "40_44"}) {
+    keys.push_back(std::string("fertility.relative_") + band);
+  }
+  for (const char* group : {"black", "american_indian_alaska_native", "hispanic",
+                            "asian_pacific_islander", "white", "other_unknown"}) {
+    keys.push_back(std::string("disparity.") + group + "_logit");
+  }
+  for (const char* band :
+       {"asthma_0_17", "asthma_18_64", "asthma_65_120", "diabetes_18_44", "diabetes_45_64",
+        "diabetes_65_120", "hypertension_18_44", "hypertension_45_64", "hypertension_65_120",
+        "mental_illness_12_17", "mental_illness_18_120", "substance_use_13_17",
+        "substance_use_18_120", "serious_illness_18_44", "serious_illness_45_64",
+        "serious_illness_65_120"}) {
+    keys.push_back(std::string("prevalence.") + band);
+    keys.push_back(std::string("incidence.") + band + "_per_year");
+  }
+  EXPECT_EQ(keys.size(), 79u);
+  for (const auto& key : keys) {
+    const Parameter* p = nullptr;
+    for (const auto& q : d.parameters) {
+      if (q.key == key) p = &q;
+    }
+    ASSERT_NE(p, nullptr) << key;
+    EXPECT_FALSE(std::isnan(p->low)) << key;
+    EXPECT_FALSE(std::isnan(p->high)) << key;
+    EXPECT_LE(p->low, p->value) << key;
+    EXPECT_LE(p->value, p->high) << key;
+    EXPECT_FALSE(p->source.empty()) << key;
+  }
+  // Exact starting values the simulator is built around.
+  EXPECT_DOUBLE_EQ(d.parameter("churn.monthly_reenrollment_probability").value, 0.04);
+  EXPECT_NEAR(d.parameter("vital.births_per_1000_member_years").value,
+              250000.0 / 14913748.0 * 1000.0, 0.005);
+  EXPECT_EQ(d.parameter("vital.births_per_1000_member_years").status, "derived");
+  EXPECT_DOUBLE_EQ(d.parameter("vital.deaths_per_1000_member_years").value, 6.0);
+  EXPECT_DOUBLE_EQ(d.parameter("mortality.gompertz_log_hazard_at_0").value, -9.6);
+  EXPECT_DOUBLE_EQ(d.parameter("mortality.gompertz_slope_per_year").value, 0.085);
+  EXPECT_DOUBLE_EQ(d.parameter("prevalence.hypertension_65_120").value, 0.62);
+  EXPECT_DOUBLE_EQ(d.parameter("incidence.serious_illness_65_120_per_year").value, 0.015);
+  EXPECT_DOUBLE_EQ(d.parameter("cost.delivery_usd").value,
+                   d.parameter("spend.median_per_live_birth_usd").value);
+  EXPECT_DOUBLE_EQ(d.parameter("disparity.black_logit").value, -0.25);
+  EXPECT_DOUBLE_EQ(d.parameter("disparity.white_logit").value, 0.0);
+  double shares = 0.0;
+  for (const char* c : {"cancer", "heart_failure", "copd", "liver"}) {
+    shares += d.parameter(std::string("serious_illness.share_") + c).value;
+  }
+  EXPECT_NEAR(shares, 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(d.parameter("fertility.relative_20_24").value, 1.0);
+}
+
 TEST(EmbeddedData, PopulationGroupsSumToHundred) {
   std::map<std::pair<std::string, std::string>, double> sums;
   for (const auto& s : embedded_data().population) sums[{s.dimension, s.given}] += s.share_percent;
@@ -468,6 +730,56 @@ class BadData : public ::testing::Test {
   }
   std::string file(const std::string& name, int line) {
     return m_dir + "/" + name + ":" + std::to_string(line) + ":";
+  }
+  /// Sets `column` of the measures.csv row with measure_id `id` to `value`; returns its line.
+  int set_measure(const std::string& id, const std::string& column, const std::string& value) {
+    const auto table = parse_csv(m_text["measures.csv"], "measures.csv");
+    const std::size_t col = table.column(column);
+    std::vector<std::vector<std::string>> records = {table.header};
+    int line = -1;
+    for (const auto& r : table.rows) {
+      records.push_back(r.fields);
+      if (r.fields[0] == id) {
+        records.back()[col] = value;
+        line = static_cast<int>(r.line);
+      }
+    }
+    EXPECT_NE(line, -1) << id;
+    write_measures(records);
+    return line;
+  }
+  /// Writes measures.csv from records, quoting fields as RFC 4180 requires.
+  void write_measures(const std::vector<std::vector<std::string>>& records) {
+    std::string text;
+    for (const auto& fields : records) {
+      for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i > 0) text += ',';
+        const auto& f = fields[i];
+        if (f.find_first_of(",\"\n\r") == std::string::npos) {
+          text += f;
+        } else {
+          text += '"';
+          for (const char c : f) text += (c == '"') ? std::string("\"\"") : std::string(1, c);
+          text += '"';
+        }
+      }
+      text += '\n';
+    }
+    m_text["measures.csv"] = text;
+    write("measures.csv");
+  }
+  /// The load error after setting one field of a measure; checks it names file, line, column.
+  std::string spec_error(const std::string& id, const std::string& column,
+                         const std::string& value) {
+    const int line = set_measure(id, column, value);
+    const auto msg = load_error();
+    EXPECT_TRUE(Contains(msg, file("measures.csv", line) + " column '" + column + "': "));
+    return msg;
+  }
+  /// Restores the embedded measures.csv.
+  void reset_measures() {
+    m_text["measures.csv"] = std::string(data::embedded_file("measures.csv"));
+    write("measures.csv");
   }
 
   std::string m_dir;
@@ -643,6 +955,200 @@ TEST_F(BadData, WrongFieldCountNamesTheLine) {
   EXPECT_TRUE(Contains(msg, file("parameters.csv", line)));
   EXPECT_TRUE(Contains(msg, "7 fields"));
   EXPECT_TRUE(Contains(msg, "expected 8 fields"));
+}
+
+TEST_F(BadData, MeasureSpecRewrittenUnchangedStillLoads) {
+  // The helper's own round trip: rewriting a field with its value keeps the data valid.
+  set_measure("CBP", "kind", "control");
+  EXPECT_NO_THROW(load_reference_data(m_dir));
+}
+
+TEST_F(BadData, MeasureSpecColumnsAreRequired) {
+  replace("measures.csv", ",source,kind,anchor,", ",source,type,anchor,");
+  const auto msg = load_error();
+  EXPECT_TRUE(Contains(msg, file("measures.csv", 1) + " column 'kind'"));
+  EXPECT_TRUE(Contains(msg, "'type' at position 12"));
+}
+
+TEST_F(BadData, MeasureSpecUnknownWords) {
+  EXPECT_TRUE(Contains(spec_error("WCV", "kind", "counting"),
+                       "unknown value 'counting'; expected one of count_in_window, followup, "
+                       "control or ratio"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "anchor", "birthday"),
+                       "unknown value 'birthday'; expected one of year_end or milestone"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CHL", "sex", "women"),
+                       "unknown value 'women'; expected one of any, female or male"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CBP", "condition", "high_bp"),
+                       "unknown value 'high_bp'; expected one of none, asthma, diabetes, "
+                       "hypertension, mental_illness, substance_use or serious_illness"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("PPC-Pst", "trigger", "birth"),
+                       "unknown value 'birth'; expected one of none, delivery, prenatal_start, "
+                       "ed_mental_health or ed_substance_use"));
+  reset_measures();
+  EXPECT_TRUE(
+      Contains(spec_error("PPC-Pst", "counted_at", "Delivery"), "unknown value 'Delivery'"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CBP", "control", "bp"),
+                       "unknown value 'bp'; expected one of none, blood_pressure or hba1c"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "enrollment", "continuous"),
+                       "unknown value 'continuous'; expected one of year or event"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "window", "calendar"),
+                       "unknown window 'calendar'; expected year, age:LO-HI, since_birthday, "
+                       "lookback:N or event"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "spec_basis", ""), "empty; expected a non-empty value"));
+}
+
+TEST_F(BadData, MeasureSpecAges) {
+  EXPECT_TRUE(Contains(spec_error("WCV", "age_hi_years", "121"),
+                       "bad age '121'; expected whole years 0-120"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "age_lo_years", "-1"), "bad age '-1'; expected"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "age_lo_years", ""),
+                       "empty for an anchor=year_end measure; expected whole years"));
+  reset_measures();
+  // Out of order: the message names age_hi_years.
+  const int line = set_measure("WCV", "age_lo_years", "22");
+  EXPECT_TRUE(Contains(load_error(), file("measures.csv", line) +
+                                         " column 'age_hi_years': measure 'WCV': age_hi_years 21 "
+                                         "< age_lo_years 22; expected age_lo_years <= "
+                                         "age_hi_years"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "age_lo_years", "0"),
+                       "with anchor=milestone; expected blank for anchor=milestone"));
+}
+
+TEST_F(BadData, MeasureSpecMilestones) {
+  const char* expected = "expected 1-3 ages in months (1-1440) in increasing order";
+  EXPECT_TRUE(Contains(spec_error("W30-6", "milestones_months", ""), "empty for anchor=milestone"));
+  EXPECT_TRUE(Contains(load_error(), expected));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "milestones_months", "15"),
+                       "milestones '15' with anchor=year_end; expected blank unless "
+                       "anchor=milestone"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "milestones_months", "0"), "bad milestone '0'"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "milestones_months", "1441"), expected));
+  reset_measures();
+  EXPECT_TRUE(
+      Contains(spec_error("DEV", "milestones_months", "12;24;36;48"), "more than 3 milestones"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("DEV", "milestones_months", "12;12"), "not increasing"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("DEV", "milestones_months", "12;;36"), "bad milestone ''"));
+  reset_measures();
+  set_measure("DEV", "milestones_months", "1440");
+  EXPECT_NO_THROW(load_reference_data(m_dir));
+}
+
+TEST_F(BadData, MeasureSpecWindows) {
+  const char* age_expected = "expected age:LO-HI in months with 0 <= LO < HI <= 1440";
+  EXPECT_TRUE(Contains(spec_error("W30-6", "window", "age:15-15"), "bad age window 'age:15-15'"));
+  EXPECT_TRUE(Contains(load_error(), age_expected));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "window", "age:0-1441"), age_expected));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "window", "age:0"), age_expected));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "window", "age:x-15"), age_expected));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CCS", "window", "lookback:0"),
+                       "bad lookback 'lookback:0'; expected lookback:N with N months in 1-255"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CCS", "window", "lookback:256"), "bad lookback"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "window", "lookback:12"),
+                       "window=lookback:12 with anchor=milestone; expected lookback only with "
+                       "anchor=year_end"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "window", "since_birthday"),
+                       "window=since_birthday with anchor=year_end; expected since_birthday only "
+                       "with anchor=milestone"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("FUA-30", "window", "year"),
+                       "window=year with kind=followup; expected window=event exactly when "
+                       "kind=followup"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "window", "event"),
+                       "window=event with kind=count_in_window; expected window=event exactly "
+                       "when kind=followup"));
+}
+
+TEST_F(BadData, MeasureSpecKindRules) {
+  // Changing kind makes the anchor invalid: the message names the anchor column.
+  const int line = set_measure("W30-6", "kind", "ratio");
+  EXPECT_TRUE(Contains(load_error(), file("measures.csv", line) +
+                                         " column 'anchor': measure 'W30-6': anchor=milestone "
+                                         "with kind=ratio; expected anchor=milestone only with "
+                                         "kind=count_in_window"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("PPC-Pre", "trigger", "none"),
+                       "none for kind=followup; expected an event"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("PPC-Pst", "counted_at", "none"),
+                       "none for kind=followup; expected an event"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "trigger", "delivery"),
+                       "'delivery' with kind=count_in_window; expected none unless kind=followup"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CBP", "control", "none"),
+                       "none for kind=control; expected blood_pressure or hba1c for kind=control"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CBP", "condition", "none"),
+                       "no condition for kind=control; expected a condition"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("AMR", "condition", "none"),
+                       "no condition for kind=ratio; expected a condition"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("WCV", "control", "hba1c"),
+                       "'hba1c' with kind=count_in_window; expected none unless kind=control"));
+}
+
+TEST_F(BadData, MeasureSpecMinServices) {
+  EXPECT_TRUE(Contains(spec_error("W30-6", "min_services", "64"),
+                       "bad service count '64'; expected a whole number 1-63 for "
+                       "kind=count_in_window"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("W30-6", "min_services", "0"), "bad service count '0'"));
+  reset_measures();
+  EXPECT_TRUE(Contains(spec_error("CBP", "min_services", "2"),
+                       "min_services '2' with kind=control; expected 1 unless "
+                       "kind=count_in_window"));
+}
+
+TEST_F(BadData, AtMostMaxMeasures) {
+  auto records = [this] {
+    const auto table = parse_csv(m_text["measures.csv"], "measures.csv");
+    std::vector<std::vector<std::string>> out = {table.header};
+    for (const auto& r : table.rows) out.push_back(r.fields);
+    return out;
+  }();
+  const auto last = records.back();  // a reporting-only row: copies need no MPL
+  int n = static_cast<int>(records.size()) - 1;
+  const auto add_copy = [&] {
+    std::string id = "X";
+    id += std::to_string(++n);
+    records.push_back(last);
+    records.back()[0] = id;
+  };
+  while (n < kMaxMeasures) add_copy();
+  write_measures(records);
+  EXPECT_NO_THROW(load_reference_data(m_dir));  // exactly kMaxMeasures
+  add_copy();
+  write_measures(records);
+  const int line = kMaxMeasures + 2;  // header + 24 rows, then the 25th
+  const auto msg = load_error();
+  EXPECT_TRUE(Contains(msg, file("measures.csv", line) +
+                                " column 'measure_id': measure 'X25' is "
+                                "number 25; expected at most 24 measures"));
 }
 
 TEST(ReferenceDataParse, EmptyAndGarbageInputsThrowDataError) {

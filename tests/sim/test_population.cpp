@@ -68,8 +68,8 @@ class SynthesisTest : public ::testing::Test {
   static HostMembers synthesize(std::uint64_t members, std::uint32_t replicates,
                                 std::uint32_t seed, int threads) {
     auto engine = make_engine(EngineOptions{Backend::Cpu, threads, 0});
-    engine->synthesize(make_synthesis_tables(*s_data, members), seed, replicates,
-                       month_index(2024, 1));
+    engine->synthesize(make_synthesis_tables(*s_data, members), PopulationLayout{members, 0, members},
+                       seed, replicates, month_index(2024, 1));
     return engine->download();
   }
   static ReferenceData* s_data;
@@ -143,7 +143,7 @@ TEST_F(SynthesisTest, AttributesFollowMarginals) {
     if (m.aid[i] == static_cast<std::uint8_t>(AidCategory::Aged)) {
       ASSERT_GE(age, 65);
     }
-    ASSERT_EQ(m.enrollment[i], kEnrolled);
+    ASSERT_EQ(m.status[i], kAlive | kEnrolled);
   }
 }
 
@@ -159,7 +159,7 @@ TEST_F(SynthesisTest, SameSeedSameMembersAcrossThreadCounts) {
   const HostMembers a = synthesize(100003, 2, 42, 1);
   const HostMembers b = synthesize(100003, 2, 42, 2);
   const HostMembers c = synthesize(100003, 2, 43, 2);
-#define PHSIM_EXPECT_FIELD_EQ(T, name, doc) EXPECT_EQ(a.name, b.name) << #name;
+#define PHSIM_EXPECT_FIELD_EQ(T, name, extent, doc) EXPECT_EQ(a.name, b.name) << #name;
   PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_FIELD_EQ)
 #undef PHSIM_EXPECT_FIELD_EQ
   EXPECT_NE(a.birth_month, c.birth_month);  // another seed is another population
@@ -180,9 +180,37 @@ TEST_F(SynthesisTest, EdgeSizesAndReplicateLayout) {
   EXPECT_LT(same, 200u);
 }
 
+TEST_F(SynthesisTest, PoolAndFreeSlots) {
+  // 1000 enrolled + 300 pool members in segments of 1400 slots: the pool is alive but not
+  // enrolled, with its own stratified placement; the last 100 slots are free.
+  constexpr std::uint64_t enrolled = 1000, pool = 300, capacity = 1400;
+  auto engine = make_engine(EngineOptions{Backend::Cpu, 2, 0});
+  engine->synthesize(make_synthesis_tables(*s_data, enrolled, pool),
+                     PopulationLayout{enrolled, pool, capacity}, 9, 2, month_index(2024, 1));
+  const HostMembers m = engine->download();
+  ASSERT_EQ(m.size(), 2 * capacity);
+  for (std::size_t r = 0; r < 2; ++r) {
+    for (std::size_t i = 0; i < capacity; ++i) {
+      const std::uint8_t s = m.status[r * capacity + i];
+      if (i < enrolled) {
+        ASSERT_EQ(s, kAlive | kEnrolled);
+      } else if (i < enrolled + pool) {
+        ASSERT_EQ(s, kAlive);
+      } else {
+        ASSERT_EQ(s, 0);
+      }
+    }
+  }
+  const auto counts = engine->count_enrolled(s_data->contracts.size());
+  EXPECT_EQ(std::accumulate(counts.begin(), counts.end(), std::int64_t{0}), 2 * 1000);
+}
+
 TEST_F(SynthesisTest, BytesPerMemberWithinTarget) {
   EXPECT_LE(kBytesPerMember, 64u);
-  EXPECT_EQ(kBytesPerMember, 4u + 2 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1);
+  // member_id 4, contract 2, county 1, practice 2, birth_month 2, sex/race/language/aid/status
+  // 1 each, enrolled_months 2, months_flushed 1, conditions/clinical/pregnancy/ED 1 each,
+  // inpatient days 2, cost 4, one state byte per measure slot.
+  EXPECT_EQ(kBytesPerMember, 4u + 2 + 1 + 2 + 2 + 5 * 1 + 2 + 1 + 4 * 1 + 2 + 4 + kMaxMeasures);
 }
 
 }  // namespace

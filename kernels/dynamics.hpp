@@ -1,0 +1,286 @@
+#pragma once
+/// @file The fused monthly step: everything that happens to one member in one month, in one
+/// functor (DESIGN.md §3-§6). The loop over members lives in sim/engine.cu.
+///
+/// Random words: stream Dynamics, counter (member_id, month, replicate, block), blocks drawn
+/// only when needed, each decision on a fixed word:
+///   block 0: w0 death, w1 disenrollment / re-enrollment, w2 condition onset or remission,
+///            w3 ED visit
+///   block 1: w0 inpatient admission, w1 conception, w2 blood-pressure transition,
+///            w3 HbA1c transition
+///   block 2: w0 mental-health ED visit, w1 substance-use ED visit, w2 length of stay,
+///            w3 serious-illness type
+///   block 3: w0 default assignment vs choice, w1 plan, w2 aid category at 19 and 65,
+///            w3 control state of a new hypertension or diabetes
+/// Services use stream Service (kernels/measures.hpp).
+///
+/// Order within a month: (January: start a new measurement year) → death → enrollment churn and
+/// plan choice → aging → enrolled-month bit → condition onset/remission, control transitions →
+/// pregnancy and delivery → utilization and cost → measures.
+#include <cstdint>
+
+#include "kernels/atomic.hpp"
+#include "kernels/measures.hpp"
+#include "kernels/member.hpp"
+#include "kernels/platform.hpp"
+#include "kernels/rng.hpp"
+#include "kernels/step_tables.hpp"
+
+namespace phsim {
+
+/// Number of set bits among the 12 month bits.
+PHSIM_HD inline int months_enrolled(std::uint16_t mask) {
+  int n = 0;
+  for (int m = 0; m < 12; ++m) n += (mask >> m) & 1u;
+  return n;
+}
+
+/// Lazily drawn blocks of the Dynamics stream.
+class DynamicsDraws {
+ public:
+  PHSIM_HD DynamicsDraws(std::uint32_t seed, std::uint32_t member_id, std::uint32_t month,
+                         std::uint32_t replicate)
+      : m_rng(seed, RngStream::Dynamics, member_id, month, replicate) {}
+  PHSIM_HD std::uint32_t word(int block, int w) {
+    if (!(m_have & (1u << block))) {
+      m_buf[block] = m_rng.block(static_cast<std::uint32_t>(block));
+      m_have |= 1u << block;
+    }
+    return m_buf[block].v[w];
+  }
+
+ private:
+  Philox m_rng;
+  RandomBlock m_buf[4] = {};
+  std::uint32_t m_have = 0;
+};
+
+PHSIM_HD inline bool below(std::uint32_t x, std::uint64_t threshold) {
+  return static_cast<std::uint64_t>(x) < threshold;
+}
+
+/// Credits a member's year accumulators (not yet credited) to event counters of `contract` and
+/// clears them; used before a plan change, at death and by the year-end tally.
+PHSIM_HD inline void flush_year_accumulators(const MemberView& m, std::uint64_t i,
+                                             unsigned long long* contract_events) {
+  const int months = months_enrolled(m.enrolled_months[i]) - m.months_flushed[i];
+  if (months > 0) atomic_add(&contract_events[kEvMemberMonths], static_cast<unsigned long long>(months));
+  if (m.year_ed_visits[i]) atomic_add(&contract_events[kEvEdVisits], m.year_ed_visits[i]);
+  if (m.year_inpatient_days[i]) atomic_add(&contract_events[kEvInpatientDays], m.year_inpatient_days[i]);
+  if (m.year_cost_usd[i]) atomic_add(&contract_events[kEvCostUsd], m.year_cost_usd[i]);
+  m.months_flushed[i] = static_cast<std::uint8_t>(months_enrolled(m.enrolled_months[i]));
+  m.year_ed_visits[i] = 0;
+  m.year_inpatient_days[i] = 0;
+  m.year_cost_usd[i] = 0;
+}
+
+PHSIM_HD inline void add_cost(const MemberView& m, std::uint64_t i, std::uint32_t usd) {
+  const std::uint32_t c = m.year_cost_usd[i];
+  m.year_cost_usd[i] = c > 0xffffffffu - usd ? 0xffffffffu : c + usd;
+}
+
+/// One month of every measure of member i (services drawn from the Service stream).
+PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTablesView& t,
+                                            std::uint64_t i, const MeasureContext& ctx,
+                                            std::uint32_t seed, std::int32_t month,
+                                            std::uint32_t replicate) {
+  ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
+  const std::uint32_t tier = t.practice_tier[m.practice[i]];
+  for (std::uint32_t k = 0; k < t.n_measures; ++k) {
+    std::uint8_t& state = m.measure_state[k * m.stride + i];
+    const std::uint64_t thr = t.service_thr[service_index(k, m.contract[i], m.race[i], tier, t.n_contracts)];
+    state = update_measure(t.measures[k], state, ctx, thr, k, services, t.reliever_fill_thr);
+  }
+}
+
+/// Advances every live member of every replicate by one month.
+struct StepMember {
+  MemberView m_m;
+  StepTablesView m_t;
+  unsigned long long* m_events;  ///< [replicate][contract][kEventFieldCount]
+  std::uint32_t m_seed;
+  std::uint64_t m_capacity;      ///< slots per replicate
+  std::int32_t m_month;          ///< month index (months since 1900-01)
+
+  PHSIM_HD void operator()(std::uint64_t i) const {
+    const MemberView& m = m_m;
+    std::uint8_t status = m.status[i];
+    if (!(status & kAlive)) return;
+    status = static_cast<std::uint8_t>(status & ~kDeliveredThisMonth);
+    const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
+    const int moy = m_month % 12;  // 0 = January (month index 0 is 1900-01)
+    const int age_months = m_month - m.birth_month[i];
+    int age = age_months / 12;
+    if (age > kMaxAgeYears) age = kMaxAgeYears;
+    const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
+    DynamicsDraws d(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), replicate);
+    unsigned long long* events =
+        m_events + (static_cast<std::uint64_t>(replicate) * m_t.n_contracts + m.contract[i]) * kEventFieldCount;
+
+    // A new measurement year: the previous one was tallied after December.
+    if (moy == 0) {
+      m.enrolled_months[i] = 0;
+      m.months_flushed[i] = 0;
+      m.year_ed_visits[i] = 0;
+      m.year_inpatient_days[i] = 0;
+      m.year_cost_usd[i] = 0;
+      for (std::uint32_t k = 0; k < m_t.n_measures; ++k) {
+        m.measure_state[k * m.stride + i] = new_year_state(m_t.measures[k], m.measure_state[k * m.stride + i]);
+      }
+    }
+
+    std::uint8_t conditions = m.conditions[i];
+    std::uint8_t clinical = m.clinical[i];
+    const bool serious = conditions & condition_bit(Condition::SeriousIllness);
+
+    // Death.
+    if (below(d.word(0, 0), serious ? m_t.death_serious_thr[age] : m_t.death_thr[age])) {
+      if (status & kEnrolled) {
+        flush_year_accumulators(m, i, events);
+        atomic_add(&events[kEvDeaths], 1ull);
+      }
+      m.status[i] = 0;
+      return;
+    }
+
+    // Enrollment churn; re-enrollment is a new enrollment with a plan choice or a default
+    // assignment (the policy engine sets the default shares).
+    bool enrolled = status & kEnrolled;
+    bool new_enrollment = false;
+    if (enrolled) {
+      if (below(d.word(0, 1), m_t.disenroll_thr)) {
+        enrolled = false;
+        status = static_cast<std::uint8_t>(status & ~(kEnrolled | kDefaultAssigned));
+        atomic_add(&events[kEvDisenrolled], 1ull);
+      }
+    } else if (below(d.word(0, 1), m_t.reenroll_thr)) {
+      const std::uint32_t county = m.county[i];
+      const bool by_default = below(d.word(3, 0), m_t.default_thr[county]);
+      const std::uint32_t first = m_t.contract_first[county];
+      const std::uint32_t contract =
+          first + sample_cumulative((by_default ? m_t.default_cum : m_t.choice_cum) + first,
+                                    m_t.contract_count[county], d.word(3, 1));
+      if (contract != m.contract[i]) {
+        flush_year_accumulators(m, i, events);
+        m.contract[i] = static_cast<std::uint16_t>(contract);
+        events = m_events + (static_cast<std::uint64_t>(replicate) * m_t.n_contracts + contract) * kEventFieldCount;
+      }
+      enrolled = true;
+      new_enrollment = true;
+      status = static_cast<std::uint8_t>((status | kEnrolled) & ~kDefaultAssigned);
+      if (by_default) status |= kDefaultAssigned;
+      atomic_add(&events[by_default ? kEvDefaultAssigned : kEvChosePlan], 1ull);
+    }
+
+    // Aging into the adult (19) and senior (65) aid categories.
+    if (age_months == 19 * 12 || age_months == 65 * 12) {
+      m.aid[i] = static_cast<std::uint8_t>(
+          sample_cumulative(m_t.aid_cum + m_t.aid_group_of_age[age] * kAidCount, kAidCount, d.word(3, 2)));
+    }
+
+    if (enrolled) m.enrolled_months[i] = static_cast<std::uint16_t>(m.enrolled_months[i] | (1u << moy));
+
+    // Condition onset and remission: at most one change a month; the word falls in stacked
+    // intervals, the onset hazard for each absent condition and the remission hazard for each
+    // present one.
+    {
+      const std::uint64_t x = d.word(0, 2);
+      std::uint64_t acc = 0;
+      for (int c = 1; c <= kConditionCount; ++c) {
+        const std::uint8_t bit = condition_bit(static_cast<Condition>(c));
+        const bool has = conditions & bit;
+        acc += has ? m_t.remission_thr[c - 1] : m_t.incidence_thr[(c - 1) * (kMaxAgeYears + 1) + age];
+        if (x >= acc) continue;
+        conditions ^= bit;
+        // A new hypertension or diabetes starts in the chain's steady state.
+        if (!has && c == static_cast<int>(Condition::Hypertension)) {
+          clinical = static_cast<std::uint8_t>(below(d.word(3, 3), m_t.bp_controlled_thr)
+                                                   ? (clinical | kBpControlled) : (clinical & ~kBpControlled));
+        }
+        if (!has && c == static_cast<int>(Condition::Diabetes)) {
+          clinical = static_cast<std::uint8_t>(below(d.word(3, 3), m_t.a1c_poor_thr)
+                                                   ? (clinical | kA1cPoor) : (clinical & ~kA1cPoor));
+        }
+        if (!has && c == static_cast<int>(Condition::SeriousIllness)) {
+          const std::uint32_t type = sample_cumulative(m_t.serious_type_cum, kSeriousTypeCount, d.word(2, 3));
+          clinical = static_cast<std::uint8_t>((clinical & ~kSeriousTypeMask) | (type << kSeriousTypeShift));
+        }
+        break;
+      }
+    }
+    if (conditions & condition_bit(Condition::Hypertension)) {
+      const bool controlled = clinical & kBpControlled;
+      if (below(d.word(1, 2), controlled ? m_t.bp_to_uncontrolled_thr : m_t.bp_to_controlled_thr)) {
+        clinical ^= kBpControlled;
+      }
+    }
+    if (conditions & condition_bit(Condition::Diabetes)) {
+      const bool poor = clinical & kA1cPoor;
+      if (below(d.word(1, 3), poor ? m_t.a1c_to_ok_thr : m_t.a1c_to_poor_thr)) clinical ^= kA1cPoor;
+    }
+
+    // Pregnancy: gestation months 1..9, delivery at the end of month 9, postpartum 10..12.
+    std::uint8_t events_this_month = 0;
+    std::uint8_t preg = m.pregnancy[i] & kPregnancyStateMask;
+    if (preg == kGestationMonths) {
+      preg = kGestationMonths + 1;
+      events_this_month |= trigger_bit(Trigger::Delivery);
+      if (enrolled) {
+        status |= kDeliveredThisMonth;
+        atomic_add(&events[kEvBirths], 1ull);
+        m.year_inpatient_days[i] = static_cast<std::uint16_t>(m.year_inpatient_days[i] + m_t.delivery_los_days);
+        add_cost(m, i, m_t.delivery_cost_usd + m_t.delivery_los_days * m_t.inpatient_day_cost_usd);
+      }
+    } else if (preg >= 1 && preg < kGestationMonths) {
+      ++preg;
+    } else if (preg > kGestationMonths) {
+      preg = preg >= kPostpartumLast ? 0 : static_cast<std::uint8_t>(preg + 1);
+    } else if (female && below(d.word(1, 1), m_t.conception_thr[age])) {
+      preg = 1;
+      if (enrolled) events_this_month |= trigger_bit(Trigger::PrenatalStart);
+    }
+    if (new_enrollment && preg >= 1 && preg <= kGestationMonths) {
+      events_this_month |= trigger_bit(Trigger::PrenatalStart);
+    }
+    m.pregnancy[i] = static_cast<std::uint8_t>((m.pregnancy[i] & ~kPregnancyStateMask) | preg);
+
+    // Utilization and cost while enrolled.
+    if (enrolled) {
+      std::uint32_t ed = 0;
+      const int risk = ((conditions & condition_bit(Condition::MentalIllness)) ? 1 : 0) |
+                       ((conditions & condition_bit(Condition::SubstanceUse)) ? 2 : 0) |
+                       ((conditions & condition_bit(Condition::SeriousIllness)) ? 4 : 0);
+      if (below(d.word(0, 3), m_t.ed_thr[risk])) ++ed;
+      if ((risk & 1) && below(d.word(2, 0), m_t.ed_mental_health_thr)) {
+        ++ed;
+        events_this_month |= trigger_bit(Trigger::EdMentalHealth);
+      }
+      if ((risk & 2) && below(d.word(2, 1), m_t.ed_substance_use_thr)) {
+        ++ed;
+        events_this_month |= trigger_bit(Trigger::EdSubstanceUse);
+      }
+      std::uint32_t cost = m_t.base_cost_usd[m.aid[i]] + ed * m_t.ed_cost_usd;
+      if (serious) cost += m_t.serious_monthly_cost_usd;
+      if (below(d.word(1, 0), m_t.inpatient_thr[serious ? 1 : 0])) {
+        const std::uint32_t days = 1 + d.word(2, 2) % m_t.inpatient_los_span;
+        const std::uint32_t total = m.year_inpatient_days[i] + days;
+        m.year_inpatient_days[i] = static_cast<std::uint16_t>(total > 0xffffu ? 0xffffu : total);
+        cost += days * m_t.inpatient_day_cost_usd;
+      }
+      const std::uint32_t visits = m.year_ed_visits[i] + ed;
+      m.year_ed_visits[i] = static_cast<std::uint8_t>(visits > 255u ? 255u : visits);
+      add_cost(m, i, cost);
+    }
+
+    // Measures.
+    const MeasureContext ctx{age_months, m_month - moy + 11 - m.birth_month[i], enrolled, female,
+                             conditions, clinical, events_this_month};
+    update_member_measures(m, m_t, i, ctx, m_seed, m_month, replicate);
+
+    m.conditions[i] = conditions;
+    m.clinical[i] = clinical;
+    m.status[i] = status;
+  }
+};
+
+}  // namespace phsim

@@ -1,0 +1,162 @@
+#pragma once
+/// @file State before the first simulated month: conditions at their prevalence, control states
+/// and pregnancies at their steady state, and the service history that measures with windows
+/// reaching back before the start need (age windows, lookbacks, pending prenatal follow-up).
+/// Without it the first simulated years would under-count every multi-year measure.
+///
+/// Random words: stream History, counter (member_id, 0, replicate, block):
+///   block 0: w0..w3 prevalence of conditions 1..4
+///   block 1: w0, w1 prevalence of conditions 5, 6; w2 serious-illness type; w3 pregnancy
+///   block 2: w0 blood-pressure state, w1 HbA1c state
+///   blocks 3..14: enrollment in the 48 months before the start (most recent first): the
+///            two-state churn chain run backwards from the member's status. Adults: the chain
+///            is reversible, so backward steps use the forward probabilities. Children: newborns
+///            of members are enrolled at birth, so the backward steps are those of the chain
+///            bridged to "enrolled at birth" (tables from the host).
+///   blocks 16 + 16k .. 31 + 16k: measure k, one word per month of history (most recent first)
+#include <cstdint>
+
+#include "kernels/dynamics.hpp"
+#include "kernels/measures.hpp"
+#include "kernels/member.hpp"
+#include "kernels/step_tables.hpp"
+
+namespace phsim {
+
+/// Months of enrollment and service history drawn before the start (longest window: 48).
+inline constexpr std::uint32_t kHistoryMonths = 48;
+
+struct HistoryTablesView {
+  const std::uint64_t* prevalence_thr;  ///< [kConditionCount][kMaxAgeYears + 1]
+  /// P(enrolled at age t - 1 months | state at age t, enrolled at birth), index t - 1 in
+  /// [0, kHistoryMonths): given enrolled at t, and given not enrolled at t.
+  const std::uint64_t* bridge_in_thr;
+  const std::uint64_t* bridge_out_thr;
+  std::uint64_t bp_controlled_thr;      ///< steady-state share with controlled blood pressure
+  std::uint64_t a1c_poor_thr;           ///< steady-state share with HbA1c > 9
+};
+
+/// Initializes the dynamic fields of every slot (empty slots get zeros).
+struct InitializeHistory {
+  MemberView m_m;
+  StepTablesView m_t;
+  HistoryTablesView m_h;
+  std::uint32_t m_seed;
+  std::uint64_t m_capacity;
+  std::int32_t m_start_month;  ///< month index of the first simulated month (a January)
+
+  PHSIM_HD void operator()(std::uint64_t i) const {
+    const MemberView& m = m_m;
+    m.enrolled_months[i] = 0;
+    m.months_flushed[i] = 0;
+    m.year_ed_visits[i] = 0;
+    m.year_inpatient_days[i] = 0;
+    m.year_cost_usd[i] = 0;
+    m.conditions[i] = 0;
+    m.clinical[i] = 0;
+    m.pregnancy[i] = 0;
+    for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
+      const bool lookback = k < m_t.n_measures && m_t.measures[k].window == WindowKind::Lookback;
+      m.measure_state[k * m.stride + i] = lookback ? kLookbackNone : 0;
+    }
+    if (!(m.status[i] & kAlive)) return;
+
+    const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
+    const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, replicate);
+    const RandomBlock b0 = rng.block(0), b1 = rng.block(1), b2 = rng.block(2);
+    const int age_months = m_start_month - m.birth_month[i];
+    int age = age_months / 12;
+    if (age > kMaxAgeYears) age = kMaxAgeYears;
+    const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
+
+    std::uint8_t conditions = 0, clinical = 0;
+    const std::uint32_t prevalence_words[kConditionCount] = {b0.v[0], b0.v[1], b0.v[2],
+                                                             b0.v[3], b1.v[0], b1.v[1]};
+    for (int c = 1; c <= kConditionCount; ++c) {
+      if (below(prevalence_words[c - 1], m_h.prevalence_thr[(c - 1) * (kMaxAgeYears + 1) + age])) {
+        conditions |= condition_bit(static_cast<Condition>(c));
+      }
+    }
+    if (conditions & condition_bit(Condition::SeriousIllness)) {
+      clinical |= static_cast<std::uint8_t>(
+          sample_cumulative(m_t.serious_type_cum, kSeriousTypeCount, b1.v[2]) << kSeriousTypeShift);
+    }
+    if (below(b2.v[0], m_h.bp_controlled_thr)) clinical |= kBpControlled;
+    if (below(b2.v[1], m_h.a1c_poor_thr)) clinical |= kA1cPoor;
+    m.conditions[i] = conditions;
+    m.clinical[i] = clinical;
+
+    // Each of the 12 pregnancy and postpartum months is occupied with probability ~ the monthly
+    // conception hazard h: state = 1 + floor(x / h) when x < 12 h.
+    std::uint8_t preg = 0;
+    const std::uint64_t h = female ? m_t.conception_thr[age] : 0;
+    if (h > 0 && static_cast<std::uint64_t>(b1.v[3]) < 12 * h) {
+      preg = static_cast<std::uint8_t>(1 + static_cast<std::uint64_t>(b1.v[3]) / h);
+    }
+    m.pregnancy[i] = preg;
+
+    // Enrollment history: bit j - 1 set if enrolled j months before the start.
+    std::uint64_t enrolled_before = 0;
+    {
+      bool in = (m.status[i] & kEnrolled) != 0;
+      for (std::uint32_t j = 1; j <= kHistoryMonths; ++j) {
+        const int age_then = age_months - static_cast<int>(j);  // age in the month j back
+        if (age_then < 0) break;                                 // before birth
+        const std::uint32_t x = rng.block(3 + (j - 1) / 4).v[(j - 1) % 4];
+        if (age_then + 1 <= static_cast<int>(kHistoryMonths)) {
+          in = below(x, (in ? m_h.bridge_in_thr : m_h.bridge_out_thr)[age_then]);
+        } else {
+          in = in ? !below(x, m_t.disenroll_thr) : below(x, m_t.reenroll_thr);
+        }
+        if (in) enrolled_before |= 1ull << (j - 1);
+      }
+    }
+
+    // Service history in the months the member was enrolled.
+    const std::uint32_t tier = m_t.practice_tier[m.practice[i]];
+    const int age_dec_prev = age_months - 1;  // age at Dec 31 of the year before the start
+    for (std::uint32_t k = 0; k < m_t.n_measures; ++k) {
+      const MeasureSpec& s = m_t.measures[k];
+      const std::uint64_t thr = m_t.service_thr[service_index(k, m.contract[i], m.race[i], tier, m_t.n_contracts)];
+      const std::uint32_t base_block = 16 + 16 * k;
+      auto served = [&](std::uint32_t j) {  // j = 1: the month before the start
+        return j <= kHistoryMonths && ((enrolled_before >> (j - 1)) & 1u) &&
+               below(rng.block(base_block + (j - 1) / 4).v[(j - 1) % 4], thr);
+      };
+      std::uint8_t state = m.measure_state[k * m.stride + i];
+      if (s.kind == MeasureKind::CountInWindow && s.window == WindowKind::Lookback) {
+        if (in_population(s, age_dec_prev, female, conditions)) {
+          for (std::uint32_t j = 1; j <= s.lookback_months && j <= kHistoryMonths; ++j) {
+            if (served(j)) {
+              state = static_cast<std::uint8_t>(j - 1);
+              break;
+            }
+          }
+        }
+      } else if (s.kind == MeasureKind::CountInWindow &&
+                 (s.window == WindowKind::AgeMonths || s.window == WindowKind::SinceBirthday)) {
+        int lo = s.window_lo, hi = s.window_hi;
+        if (s.window == WindowKind::SinceBirthday) {
+          // Services since the last birthday before this month (a birthday this month is
+          // judged by the first step on the months before it).
+          lo = age_months - 1 - (age_months - 1 + 12) % 12;
+          hi = s.n_milestones ? s.milestones[s.n_milestones - 1] : 0;
+        }
+        std::uint8_t count = 0;
+        // Months of age a in [lo, min(age_months, hi)) lie j = age_months - a months back.
+        for (int a = lo; a < age_months && a < hi; ++a) {
+          const auto j = static_cast<std::uint32_t>(age_months - a);
+          if (served(j) && count < kCountMask) ++count;
+        }
+        state = count;
+      } else if (s.kind == MeasureKind::Followup && s.trigger == Trigger::PrenatalStart &&
+                 preg >= 1 && preg <= kGestationMonths &&
+                 in_population(s, age_months, female, conditions)) {
+        state = below(rng.block(base_block).v[0], thr) ? kFollowupPending : 0;
+      }
+      m.measure_state[k * m.stride + i] = state;
+    }
+  }
+};
+
+}  // namespace phsim

@@ -258,7 +258,8 @@ class ThrustEngine final : public Engine {
   }
 
   /// Gives each mother who delivered this month a newborn in the next free slot of her
-  /// replicate, with the replicate's next member id, in slot order (deterministic).
+  /// replicate, with the replicate's next member id, in slot order (deterministic). Grows every
+  /// replicate's segment when one runs out of free slots.
   void create_newborns(std::int32_t month) {
     const auto k = static_cast<std::size_t>(
         thrust::count_if(thrust::device, m_state.status.begin(), m_state.status.end(), IsDelivered()));
@@ -267,16 +268,23 @@ class ThrustEngine final : public Engine {
     thrust::copy_if(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                     thrust::counting_iterator<std::uint64_t>(m_state.size()), m_state.status.begin(),
                     mothers.begin(), IsDelivered());
-    const std::vector<std::uint64_t> h_mothers = to_host(mothers);
+    std::vector<std::uint64_t> h_mothers = to_host(mothers);
+    std::vector<std::uint64_t> needed(m_replicates, 0);
+    for (const auto i : h_mothers) ++needed[i / m_layout.capacity];
+    std::uint64_t capacity = m_layout.capacity;
+    for (std::size_t r = 0; r < m_replicates; ++r) {
+      while (m_live[r] + needed[r] > capacity) capacity += capacity / 4 + 64;
+    }
+    if (capacity != m_layout.capacity) {
+      const std::uint64_t old = m_layout.capacity;
+      grow(capacity);
+      for (auto& i : h_mothers) i = (i / old) * capacity + i % old;
+      mothers = to_device(h_mothers);
+    }
     std::vector<std::uint64_t> slots(k);
     std::vector<std::uint32_t> ids(k);
     for (std::size_t j = 0; j < k; ++j) {
       const auto r = static_cast<std::size_t>(h_mothers[j] / m_layout.capacity);
-      if (m_live[r] >= m_layout.capacity) {
-        throw Error("replicate " + std::to_string(r) + " has no free slot for a newborn (capacity " +
-                    std::to_string(m_layout.capacity) + " per replicate); this is a bug in the "
-                    "capacity estimate, please report it");
-      }
       slots[j] = r * m_layout.capacity + m_live[r]++;
       ids[j] = m_next_id[r]++;
     }
@@ -286,6 +294,26 @@ class ThrustEngine final : public Engine {
                      thrust::counting_iterator<std::uint64_t>(k),
                      InitNewborn{m_state.view(), m_step->view(), raw(mothers), raw(d_slots),
                                  raw(d_ids), m_seed, m_layout.capacity, month});
+  }
+
+  /// Re-lays the member arrays with `capacity` slots per replicate (new slots empty).
+  void grow(std::uint64_t capacity) {
+    const std::uint64_t old = m_layout.capacity;
+    DeviceMembers next;
+    next.resize(capacity * m_replicates);  // value-initialized: status 0 = empty
+    const std::uint64_t old_slots = m_state.size(), new_slots = next.size();
+#define PHSIM_GROW_FIELD(T, name, extent, doc)                                             \
+    for (std::uint64_t e = 0; e < (extent); ++e) {                                         \
+      for (std::uint64_t r = 0; r < m_replicates; ++r) {                                   \
+        const auto from = m_state.name.begin() + static_cast<std::ptrdiff_t>(e * old_slots + r * old); \
+        thrust::copy(thrust::device, from, from + static_cast<std::ptrdiff_t>(old),         \
+                     next.name.begin() + static_cast<std::ptrdiff_t>(e * new_slots + r * capacity)); \
+      }                                                                                    \
+    }
+    PHSIM_MEMBER_FIELDS(PHSIM_GROW_FIELD)
+#undef PHSIM_GROW_FIELD
+    m_state = std::move(next);
+    m_layout.capacity = capacity;
   }
 
   EngineOptions m_options;

@@ -73,7 +73,7 @@ class Engine {
   virtual void set_step_tables(const StepTables& step) = 0;
 
   /// Advances every member by one month (month index, months since 1900-01), then creates
-  /// the month's newborns. Throws Error if a replicate runs out of newborn slots.
+  /// the month's newborns (growing every replicate's segment when one is full).
   virtual void step_month(std::int32_t month) = 0;
 
   /// Year-end tally (after December's step) and the year's event counters; clears the
@@ -83,7 +83,7 @@ class Engine {
   /// Enrolled members per (replicate, contract), row-major [replicate][contract].
   virtual std::vector<std::int64_t> count_enrolled(std::size_t contracts) = 0;
 
-  /// Members held (all replicates).
+  /// Member slots held (all replicates).
   virtual std::uint64_t size() const = 0;
   virtual std::uint32_t replicates() const = 0;
   /// Copies the member arrays to the host.

@@ -15,6 +15,7 @@
 #include "io/results_output.hpp"
 #include "phsim_version.hpp"
 #include "scenarios/scenario.hpp"
+#include "sim/benchmark.hpp"
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
 #include "sim/runner.hpp"
@@ -41,6 +42,12 @@ T checked(const std::string& flag, long long value, long long lo, long long hi) 
                      std::to_string(hi) + ", got " + std::to_string(value));
   }
   return static_cast<T>(value);
+}
+
+Backend parse_backend(const std::string& name) {
+  if (name == "cuda") return Backend::Cuda;
+  if (name != "cpu") throw UsageError("--backend: expected 'cpu' or 'cuda', got '" + name + "'");
+  return Backend::Cpu;
 }
 
 struct RunOptions {
@@ -128,11 +135,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   }
 
   EngineOptions eo;
-  if (o.backend == "cuda") {
-    eo.backend = Backend::Cuda;
-  } else if (o.backend != "cpu") {
-    throw UsageError("--backend: expected 'cpu' or 'cuda', got '" + o.backend + "'");
-  }
+  eo.backend = parse_backend(o.backend);
   if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
 
   const std::string out = o.out.empty() ? default_output_path(scenarios.front().run.name) : o.out;
@@ -192,6 +195,28 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
                  member_months, seconds, seconds > 0 ? member_months / seconds : 0.0);
   }
   std::cout << "wrote " << out << "\n";
+  return 0;
+}
+
+struct BenchOptions {
+  long long members = 1000000, months = 12, replicates = 1;
+  std::optional<long long> threads;
+  std::string backend = "cpu";
+  bool json = false;
+};
+
+int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
+  const ReferenceData data = load_data(common);
+  BenchmarkOptions bo;
+  bo.members = checked<std::uint64_t>("--members", o.members, 1, 4000000000LL);
+  bo.months = checked<int>("--months", o.months, 1, 600);
+  bo.replicates = checked<int>("--replicates", o.replicates, 1, 100000);
+  EngineOptions eo;
+  eo.backend = parse_backend(o.backend);
+  if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
+  auto engine = make_engine(eo);
+  const BenchmarkResult r = run_benchmark(bo, data, *engine);
+  std::cout << (o.json ? to_json(r) + "\n" : to_text(r));
   return 0;
 }
 
@@ -262,6 +287,16 @@ int cli_main(int argc, char** argv) {
   data->add_flag("--json", json, "Print JSON");
   data->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 
+  BenchOptions bench_opts;
+  auto* bench = app.add_subcommand("bench", "Time the monthly step on a synthesized population");
+  bench->add_option("--members", bench_opts.members, "Enrolled members per replicate (default 1000000)");
+  bench->add_option("--months", bench_opts.months, "Months to step (default 12)");
+  bench->add_option("--replicates", bench_opts.replicates, "Replicates per launch (default 1)");
+  bench->add_option("--backend", bench_opts.backend, "cpu (default) or cuda");
+  bench->add_option("--threads", bench_opts.threads, "CPU threads (0 = all cores)");
+  bench->add_flag("--json", bench_opts.json, "Print one JSON object");
+  bench->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
+
   std::string info_path;
   auto* info = app.add_subcommand("info", "Describe and check a results file");
   info->add_option("file", info_path, "Results file (.h5)")->required();
@@ -277,6 +312,7 @@ int cli_main(int argc, char** argv) {
     if (*check) return cmd_check(check_files, common);
     if (*data) return cmd_data(json, common);
     if (*info) return cmd_info(info_path);
+    if (*bench) return cmd_bench(bench_opts, common);
   } catch (const Error& e) {
     std::cerr << "phsim: error: " << e.what() << "\n";
     return 1;

@@ -1,0 +1,106 @@
+// Google Benchmark suite: the monthly step, the year-end tally and population synthesis, at
+// 10^4 to 10^7 members, on the CPU backend (and CUDA when built and a device is present).
+// Counters: member_months/s (items) and bytes of state per member slot.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include "io/reference_data_io.hpp"
+#include "sim/engine.hpp"
+#include "sim/population.hpp"
+#include "sim/runner.hpp"
+#include "sim/step_tables.hpp"
+
+namespace phsim {
+namespace {
+
+const ReferenceData& data() {
+  static const ReferenceData d = load_embedded_reference_data();
+  return d;
+}
+
+/// A synthesized population ready to step.
+struct Fixture {
+  std::unique_ptr<Engine> engine;
+  StepTables step;
+  SynthesisTables tables;
+  PopulationLayout layout;
+
+  Fixture(Backend backend, std::uint64_t members) {
+    const ModelParameters params = read_model_parameters(data());
+    const std::uint64_t pool = pool_members(members, params);
+    layout = population_layout(members, pool, 2, params);
+    tables = make_synthesis_tables(data(), members, pool);
+    step = make_step_tables(data(), tables, params, calibrate_service_model(data(), tables, params));
+    engine = make_engine(EngineOptions{backend, 0, 0});
+    engine->synthesize(tables, layout, 7, 1, month_index(2024, 1));
+    engine->initialize_history(step, make_history_tables(params));
+  }
+};
+
+bool skip_without(Backend backend, benchmark::State& state) {
+  std::string reason;
+  if (backend == Backend::Cuda && !cuda_available(&reason)) {
+    state.SkipWithError(reason.c_str());
+    return true;
+  }
+  return false;
+}
+
+void BM_Step(benchmark::State& state, Backend backend) {
+  if (skip_without(backend, state)) return;
+  const auto members = static_cast<std::uint64_t>(state.range(0));
+  Fixture f(backend, members);
+  std::int32_t month = month_index(2024, 1);
+  for (auto _ : state) {
+    f.engine->step_month(month++);
+    if (month % 12 == 0) {
+      state.PauseTiming();
+      f.engine->tally_year(month - 1);  // keep the year counters from saturating
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(members));
+  state.counters["bytes_per_member"] = kBytesPerMember;
+  state.counters["slots_per_member"] = static_cast<double>(f.layout.capacity) / static_cast<double>(members);
+}
+
+void BM_Tally(benchmark::State& state, Backend backend) {
+  if (skip_without(backend, state)) return;
+  const auto members = static_cast<std::uint64_t>(state.range(0));
+  Fixture f(backend, members);
+  for (int m = 0; m < 12; ++m) f.engine->step_month(month_index(2024, m + 1));
+  for (auto _ : state) benchmark::DoNotOptimize(f.engine->tally_year(month_index(2024, 12)));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(members));
+}
+
+void BM_Synthesis(benchmark::State& state, Backend backend) {
+  if (skip_without(backend, state)) return;
+  const auto members = static_cast<std::uint64_t>(state.range(0));
+  const ModelParameters params = read_model_parameters(data());
+  const std::uint64_t pool = pool_members(members, params);
+  const PopulationLayout layout = population_layout(members, pool, 1, params);
+  const SynthesisTables tables = make_synthesis_tables(data(), members, pool);
+  auto engine = make_engine(EngineOptions{backend, 0, 0});
+  for (auto _ : state) engine->synthesize(tables, layout, 7, 1, month_index(2024, 1));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(members));
+}
+
+void sizes(benchmark::internal::Benchmark* b) {
+  for (long n : {10000L, 100000L, 1000000L, 10000000L}) b->Arg(n);
+  b->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+BENCHMARK_CAPTURE(BM_Step, cpu, Backend::Cpu)->Apply(sizes);
+BENCHMARK_CAPTURE(BM_Tally, cpu, Backend::Cpu)->Apply(sizes);
+BENCHMARK_CAPTURE(BM_Synthesis, cpu, Backend::Cpu)->Apply(sizes);
+#if defined(PHSIM_HAVE_CUDA)
+BENCHMARK_CAPTURE(BM_Step, cuda, Backend::Cuda)->Apply(sizes);
+BENCHMARK_CAPTURE(BM_Tally, cuda, Backend::Cuda)->Apply(sizes);
+BENCHMARK_CAPTURE(BM_Synthesis, cuda, Backend::Cuda)->Apply(sizes);
+#endif
+
+}  // namespace
+}  // namespace phsim
+
+BENCHMARK_MAIN();

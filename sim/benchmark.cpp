@@ -1,0 +1,98 @@
+#include "sim/benchmark.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "sim/population.hpp"
+#include "sim/runner.hpp"
+#include "sim/step_tables.hpp"
+
+namespace phsim {
+namespace {
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& data, Engine& engine) {
+  BenchmarkResult r;
+  r.options = o;
+  r.backend = to_string(engine.backend());
+  r.device = engine.device_name();
+  r.threads = engine.threads();
+  auto t0 = std::chrono::steady_clock::now();
+  const ModelParameters params = read_model_parameters(data);
+  const std::uint64_t pool = pool_members(o.members, params);
+  const PopulationLayout layout = population_layout(o.members, pool, (o.months + 11) / 12, params);
+  const SynthesisTables tables = make_synthesis_tables(data, o.members, pool);
+  const ServiceModel model = calibrate_service_model(data, tables, params);
+  const StepTables step = make_step_tables(data, tables, params, model);
+  const std::int32_t start = month_index(2024, 1);
+  engine.synthesize(tables, layout, o.seed, static_cast<std::uint32_t>(o.replicates), start);
+  engine.initialize_history(step, make_history_tables(params));
+  r.seconds_setup = since(t0);
+  r.slots = engine.size();
+  r.bytes_per_member = kBytesPerMember;
+  r.bytes_total = r.slots * kBytesPerMember;
+
+  for (int m = 0; m < o.months; ++m) {
+    t0 = std::chrono::steady_clock::now();
+    engine.step_month(start + m);
+    r.seconds_step += since(t0);
+    if (m % 12 == 11 || m == o.months - 1) {
+      t0 = std::chrono::steady_clock::now();
+      engine.tally_year(start + m);
+      r.seconds_tally += since(t0);
+    }
+  }
+  // Member-months of the population asked for (enrolled members per replicate x months); the
+  // pool and newborn room add work that this figure does not credit.
+  r.member_months = static_cast<double>(o.members) * o.replicates * o.months;
+  const double t = r.seconds_step + r.seconds_tally;
+  r.member_months_per_s = t > 0 ? r.member_months / t : 0;
+  return r;
+}
+
+std::string to_json(const BenchmarkResult& r) {
+  std::ostringstream os;
+  os.precision(6);
+  os << "{\"member_months_per_s\": " << r.member_months_per_s
+     << ", \"bytes_per_member\": " << r.bytes_per_member << ", \"backend\": \"" << r.backend
+     << "\", \"device\": \"" << json_escape(r.device) << "\", \"threads\": " << r.threads
+     << ", \"members\": " << r.options.members << ", \"months\": " << r.options.months
+     << ", \"replicates\": " << r.options.replicates << ", \"slots\": " << r.slots
+     << ", \"bytes_total\": " << r.bytes_total << ", \"member_months\": " << r.member_months
+     << ", \"seconds_setup\": " << r.seconds_setup << ", \"seconds_step\": " << r.seconds_step
+     << ", \"seconds_tally\": " << r.seconds_tally << ", \"seconds_policy\": " << r.seconds_policy
+     << ", \"seconds_output\": " << r.seconds_output << "}";
+  return os.str();
+}
+
+std::string to_text(const BenchmarkResult& r) {
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s))\n"
+                "  member-months/s  %.4g\n"
+                "  state            %llu bytes per member slot, %llu slots, %.1f MiB\n"
+                "  time             setup %.3f s | step %.3f s | tally %.3f s | policy %.3f s | output %.3f s\n",
+                static_cast<unsigned long long>(r.options.members), r.options.replicates,
+                r.options.months, r.backend.c_str(), r.device.c_str(), r.threads,
+                r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
+                static_cast<unsigned long long>(r.slots), static_cast<double>(r.bytes_total) / (1 << 20),
+                r.seconds_setup, r.seconds_step, r.seconds_tally, r.seconds_policy, r.seconds_output);
+  return buf;
+}
+
+}  // namespace phsim

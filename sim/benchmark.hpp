@@ -1,0 +1,43 @@
+#pragma once
+/// @file `phsim bench`: times the real monthly step (not a mock) on a synthesized population.
+#include <cstdint>
+#include <string>
+
+#include "sim/engine.hpp"
+#include "sim/reference_data.hpp"
+
+namespace phsim {
+
+struct BenchmarkOptions {
+  std::uint64_t members = 1000000;  ///< enrolled members per replicate
+  int months = 12;
+  int replicates = 1;
+  std::uint32_t seed = 1;
+};
+
+struct BenchmarkResult {
+  BenchmarkOptions options;
+  std::string backend, device;
+  int threads = 1;
+  std::uint64_t slots = 0;            ///< member slots held (pool and newborn room included)
+  double member_months = 0;           ///< enrolled-or-not live member-months stepped
+  double seconds_setup = 0;           ///< tables, calibration, synthesis, history
+  double seconds_step = 0;            ///< monthly steps (births included)
+  double seconds_tally = 0;           ///< year-end tallies
+  double seconds_policy = 0;          ///< host policy engine (not yet present: 0)
+  double seconds_output = 0;          ///< writing results (not part of the benchmark: 0)
+  double member_months_per_s = 0;     ///< member-months / (step + tally time)
+  std::uint64_t bytes_per_member = 0; ///< device state per member slot
+  std::uint64_t bytes_total = 0;      ///< device state of all slots
+};
+
+/// Runs `months` monthly steps (a tally after each December and at the end) and times them.
+BenchmarkResult run_benchmark(const BenchmarkOptions& options, const ReferenceData& data,
+                              Engine& engine);
+
+/// One JSON object with every field of the result.
+std::string to_json(const BenchmarkResult& r);
+/// A readable summary.
+std::string to_text(const BenchmarkResult& r);
+
+}  // namespace phsim

@@ -34,7 +34,7 @@ struct Fixture {
     step = make_step_tables(data(), tables, params, calibrate_service_model(data(), tables, params));
     engine = make_engine(EngineOptions{backend, 0, 0});
     engine->synthesize(tables, layout, 7, 1, month_index(2024, 1));
-    engine->initialize_history(step, make_history_tables(params));
+    engine->initialize_history({step}, make_history_tables(params));
   }
 };
 

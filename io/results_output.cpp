@@ -26,9 +26,10 @@ std::string utc_timestamp() {
 namespace {
 
 /// Concatenates per-scenario blocks of equal size along a new leading scenario axis.
-std::vector<std::int64_t> stack(const std::vector<ScenarioResults>& scenarios,
-                                std::vector<std::int64_t> ScenarioResults::*field) {
-  std::vector<std::int64_t> out;
+template <class T>
+std::vector<T> stack(const std::vector<ScenarioResults>& scenarios,
+                     std::vector<T> ScenarioResults::*field) {
+  std::vector<T> out;
   for (const auto& s : scenarios) out.insert(out.end(), (s.*field).begin(), (s.*field).end());
   return out;
 }
@@ -110,12 +111,34 @@ void write_results(const std::string& path, const ReferenceData& data,
   counts("chose_plan_members", &ScenarioResults::chose_plan_members, "members",
          "new enrollments that chose the plan");
   counts("disenrollments", &ScenarioResults::disenrollments, "members", "disenrollments");
-  {
-    std::vector<double> cost;
-    for (const auto& s : scenarios) cost.insert(cost.end(), s.medical_cost_usd.begin(), s.medical_cost_usd.end());
-    w.write("medical_cost_usd", sryc, cost,
-            {{"units", std::string("USD")}, {"long_name", std::string("medical cost, nominal dollars")}});
-  }
+  counts("measures_below_mpl", &ScenarioResults::measures_below_mpl, "measures",
+         "held measures evaluated and below the MPL");
+  counts("measures_at_hpl", &ScenarioResults::measures_at_hpl, "measures",
+         "held measures evaluated and at or better than the HPL");
+  counts("corrective_action", &ScenarioResults::corrective_action, "1",
+         "1 if any held measure is below the MPL (corrective action plan)");
+  const auto reals = [&](const char* name, std::vector<double> ScenarioResults::*field,
+                         const char* units, const char* long_name) {
+    w.write(name, sryc, stack(scenarios, field),
+            {{"units", std::string(units)}, {"long_name", std::string(long_name)}});
+  };
+  reals("medical_cost_usd", &ScenarioResults::medical_cost_usd, "USD", "medical cost");
+  reals("capitation_usd", &ScenarioResults::capitation_usd, "USD", "capitation paid");
+  reals("withhold_usd", &ScenarioResults::withhold_usd, "USD", "quality withhold (QWI)");
+  reals("withhold_returned_usd", &ScenarioResults::withhold_returned_usd, "USD", "withhold earned back");
+  reals("incentive_usd", &ScenarioResults::incentive_usd, "USD", "QWI incentive from unearned withhold");
+  reals("sanction_usd", &ScenarioResults::sanction_usd, "USD", "MCAS sanctions");
+  reals("admin_cost_usd", &ScenarioResults::admin_cost_usd, "USD", "administrative cost");
+  reals("quality_effort_cost_usd", &ScenarioResults::quality_effort_cost_usd, "USD", "cost of plan quality effort");
+  reals("net_income_usd", &ScenarioResults::net_income_usd, "USD",
+        "capitation - withhold + returned + incentive - sanction - medical - admin - effort");
+  reals("reinvestment_usd", &ScenarioResults::reinvestment_usd, "USD", "community reinvestment");
+  reals("primary_care_usd", &ScenarioResults::primary_care_usd, "USD", "primary-care spending");
+  reals("plan_quality_score", &ScenarioResults::plan_quality_score, "points",
+        "auto-assignment quality score");
+  reals("qwi_targets_met_share", &ScenarioResults::qwi_targets_met_share, "1", "share of QWI targets met");
+  reals("default_assignment_share", &ScenarioResults::default_assignment_share, "1",
+        "share of the county's default enrollees assigned to the plan during the year");
   w.write("enrollment_start", {"scenario", "replicate", "county", "plan"},
           stack(scenarios, &ScenarioResults::enrollment_start),
           {{"units", std::string("members")},
@@ -137,6 +160,9 @@ void write_results(const std::string& path, const ReferenceData& data,
   w.write("measure_rate", srycpm, rate,
           {{"units", std::string("1")},
            {"long_name", std::string("numerator / denominator (NaN where the denominator is 0)")}});
+  w.write("quality_effort_logit", srycpm, stack(scenarios, &ScenarioResults::quality_effort_logit),
+          {{"units", std::string("log-odds")},
+           {"long_name", std::string("plan quality effort in force during the year")}});
   const std::vector<std::string> srycmg = {"scenario", "replicate", "year", "county", "measure", "group"};
   w.write("measure_group_numerator", srycmg, stack(scenarios, &ScenarioResults::measure_group_numerator));
   w.write("measure_group_denominator", srycmg, stack(scenarios, &ScenarioResults::measure_group_denominator));

@@ -68,15 +68,21 @@ PHSIM_HD inline void flush_year_accumulators(const MemberView& m, std::uint64_t 
   if (m.year_ed_visits[i]) atomic_add(&contract_events[kEvEdVisits], m.year_ed_visits[i]);
   if (m.year_inpatient_days[i]) atomic_add(&contract_events[kEvInpatientDays], m.year_inpatient_days[i]);
   if (m.year_cost_usd[i]) atomic_add(&contract_events[kEvCostUsd], m.year_cost_usd[i]);
+  if (m.year_capitation_cents[i]) atomic_add(&contract_events[kEvCapitationCents], m.year_capitation_cents[i]);
   m.months_flushed[i] = static_cast<std::uint8_t>(months_enrolled(m.enrolled_months[i]));
   m.year_ed_visits[i] = 0;
   m.year_inpatient_days[i] = 0;
   m.year_cost_usd[i] = 0;
+  m.year_capitation_cents[i] = 0;
+}
+
+/// a + b, saturating at 2^32 - 1.
+PHSIM_HD inline std::uint32_t saturating_add(std::uint32_t a, std::uint32_t b) {
+  return a > 0xffffffffu - b ? 0xffffffffu : a + b;
 }
 
 PHSIM_HD inline void add_cost(const MemberView& m, std::uint64_t i, std::uint32_t usd) {
-  const std::uint32_t c = m.year_cost_usd[i];
-  m.year_cost_usd[i] = c > 0xffffffffu - usd ? 0xffffffffu : c + usd;
+  m.year_cost_usd[i] = saturating_add(m.year_cost_usd[i], usd);
 }
 
 /// One month of every measure of member i (services drawn from the Service stream).
@@ -96,7 +102,7 @@ PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTable
 /// Advances every live member of every replicate by one month.
 struct StepMember {
   MemberView m_m;
-  StepTablesView m_t;
+  const StepTablesView* m_tables;  ///< [replicate]
   unsigned long long* m_events;  ///< [replicate][contract][kEventFieldCount]
   std::uint32_t m_seed;
   std::uint64_t m_capacity;      ///< slots per replicate
@@ -108,6 +114,7 @@ struct StepMember {
     if (!(status & kAlive)) return;
     status = static_cast<std::uint8_t>(status & ~kDeliveredThisMonth);
     const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
+    const StepTablesView& t = m_tables[replicate];
     const int moy = m_month % 12;  // 0 = January (month index 0 is 1900-01)
     const int age_months = m_month - m.birth_month[i];
     int age = age_months / 12;
@@ -115,7 +122,7 @@ struct StepMember {
     const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
     DynamicsDraws d(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), replicate);
     unsigned long long* events =
-        m_events + (static_cast<std::uint64_t>(replicate) * m_t.n_contracts + m.contract[i]) * kEventFieldCount;
+        m_events + (static_cast<std::uint64_t>(replicate) * t.n_contracts + m.contract[i]) * kEventFieldCount;
 
     // A new measurement year: the previous one was tallied after December.
     if (moy == 0) {
@@ -124,8 +131,9 @@ struct StepMember {
       m.year_ed_visits[i] = 0;
       m.year_inpatient_days[i] = 0;
       m.year_cost_usd[i] = 0;
-      for (std::uint32_t k = 0; k < m_t.n_measures; ++k) {
-        m.measure_state[k * m.stride + i] = new_year_state(m_t.measures[k], m.measure_state[k * m.stride + i]);
+      m.year_capitation_cents[i] = 0;
+      for (std::uint32_t k = 0; k < t.n_measures; ++k) {
+        m.measure_state[k * m.stride + i] = new_year_state(t.measures[k], m.measure_state[k * m.stride + i]);
       }
     }
 
@@ -134,11 +142,11 @@ struct StepMember {
     const bool serious = conditions & condition_bit(Condition::SeriousIllness);
 
     // Death.
-    if (below(d.word(0, 0), serious ? m_t.death_serious_thr[age] : m_t.death_thr[age])) {
-      if (status & kEnrolled) {
-        flush_year_accumulators(m, i, events);
-        atomic_add(&events[kEvDeaths], 1ull);
-      }
+    if (below(d.word(0, 0), serious ? t.death_serious_thr[age] : t.death_thr[age])) {
+      // Credit the year so far (also for a member who left earlier this year); count the
+      // death only for members enrolled when they die.
+      flush_year_accumulators(m, i, events);
+      if (status & kEnrolled) atomic_add(&events[kEvDeaths], 1ull);
       m.status[i] = 0;
       return;
     }
@@ -148,22 +156,22 @@ struct StepMember {
     bool enrolled = status & kEnrolled;
     bool new_enrollment = false;
     if (enrolled) {
-      if (below(d.word(0, 1), m_t.disenroll_thr)) {
+      if (below(d.word(0, 1), t.disenroll_thr)) {
         enrolled = false;
         status = static_cast<std::uint8_t>(status & ~(kEnrolled | kDefaultAssigned));
         atomic_add(&events[kEvDisenrolled], 1ull);
       }
-    } else if (below(d.word(0, 1), m_t.reenroll_thr)) {
+    } else if (below(d.word(0, 1), t.reenroll_thr)) {
       const std::uint32_t county = m.county[i];
-      const bool by_default = below(d.word(3, 0), m_t.default_thr[county]);
-      const std::uint32_t first = m_t.contract_first[county];
+      const bool by_default = below(d.word(3, 0), t.default_thr[county]);
+      const std::uint32_t first = t.contract_first[county];
       const std::uint32_t contract =
-          first + sample_cumulative((by_default ? m_t.default_cum : m_t.choice_cum) + first,
-                                    m_t.contract_count[county], d.word(3, 1));
+          first + sample_cumulative((by_default ? t.default_cum : t.choice_cum) + first,
+                                    t.contract_count[county], d.word(3, 1));
       if (contract != m.contract[i]) {
         flush_year_accumulators(m, i, events);
         m.contract[i] = static_cast<std::uint16_t>(contract);
-        events = m_events + (static_cast<std::uint64_t>(replicate) * m_t.n_contracts + contract) * kEventFieldCount;
+        events = m_events + (static_cast<std::uint64_t>(replicate) * t.n_contracts + contract) * kEventFieldCount;
       }
       enrolled = true;
       new_enrollment = true;
@@ -175,7 +183,7 @@ struct StepMember {
     // Aging into the adult (19) and senior (65) aid categories.
     if (age_months == 19 * 12 || age_months == 65 * 12) {
       m.aid[i] = static_cast<std::uint8_t>(
-          sample_cumulative(m_t.aid_cum + m_t.aid_group_of_age[age] * kAidCount, kAidCount, d.word(3, 2)));
+          sample_cumulative(t.aid_cum + t.aid_group_of_age[age] * kAidCount, kAidCount, d.word(3, 2)));
     }
 
     if (enrolled) m.enrolled_months[i] = static_cast<std::uint16_t>(m.enrolled_months[i] | (1u << moy));
@@ -189,20 +197,20 @@ struct StepMember {
       for (int c = 1; c <= kConditionCount; ++c) {
         const std::uint8_t bit = condition_bit(static_cast<Condition>(c));
         const bool has = conditions & bit;
-        acc += has ? m_t.remission_thr[c - 1] : m_t.incidence_thr[(c - 1) * (kMaxAgeYears + 1) + age];
+        acc += has ? t.remission_thr[c - 1] : t.incidence_thr[(c - 1) * (kMaxAgeYears + 1) + age];
         if (x >= acc) continue;
         conditions ^= bit;
         // A new hypertension or diabetes starts in the chain's steady state.
         if (!has && c == static_cast<int>(Condition::Hypertension)) {
-          clinical = static_cast<std::uint8_t>(below(d.word(3, 3), m_t.bp_controlled_thr)
+          clinical = static_cast<std::uint8_t>(below(d.word(3, 3), t.bp_controlled_thr)
                                                    ? (clinical | kBpControlled) : (clinical & ~kBpControlled));
         }
         if (!has && c == static_cast<int>(Condition::Diabetes)) {
-          clinical = static_cast<std::uint8_t>(below(d.word(3, 3), m_t.a1c_poor_thr)
+          clinical = static_cast<std::uint8_t>(below(d.word(3, 3), t.a1c_poor_thr)
                                                    ? (clinical | kA1cPoor) : (clinical & ~kA1cPoor));
         }
         if (!has && c == static_cast<int>(Condition::SeriousIllness)) {
-          const std::uint32_t type = sample_cumulative(m_t.serious_type_cum, kSeriousTypeCount, d.word(2, 3));
+          const std::uint32_t type = sample_cumulative(t.serious_type_cum, kSeriousTypeCount, d.word(2, 3));
           clinical = static_cast<std::uint8_t>((clinical & ~kSeriousTypeMask) | (type << kSeriousTypeShift));
         }
         break;
@@ -210,13 +218,13 @@ struct StepMember {
     }
     if (conditions & condition_bit(Condition::Hypertension)) {
       const bool controlled = clinical & kBpControlled;
-      if (below(d.word(1, 2), controlled ? m_t.bp_to_uncontrolled_thr : m_t.bp_to_controlled_thr)) {
+      if (below(d.word(1, 2), controlled ? t.bp_to_uncontrolled_thr : t.bp_to_controlled_thr)) {
         clinical ^= kBpControlled;
       }
     }
     if (conditions & condition_bit(Condition::Diabetes)) {
       const bool poor = clinical & kA1cPoor;
-      if (below(d.word(1, 3), poor ? m_t.a1c_to_ok_thr : m_t.a1c_to_poor_thr)) clinical ^= kA1cPoor;
+      if (below(d.word(1, 3), poor ? t.a1c_to_ok_thr : t.a1c_to_poor_thr)) clinical ^= kA1cPoor;
     }
 
     // Pregnancy: gestation months 1..9, delivery at the end of month 9, postpartum 10..12.
@@ -228,14 +236,15 @@ struct StepMember {
       if (enrolled) {
         status |= kDeliveredThisMonth;
         atomic_add(&events[kEvBirths], 1ull);
-        m.year_inpatient_days[i] = static_cast<std::uint16_t>(m.year_inpatient_days[i] + m_t.delivery_los_days);
-        add_cost(m, i, m_t.delivery_cost_usd + m_t.delivery_los_days * m_t.inpatient_day_cost_usd);
+        const std::uint32_t days = m.year_inpatient_days[i] + t.delivery_los_days;
+        m.year_inpatient_days[i] = static_cast<std::uint16_t>(days > 0xffffu ? 0xffffu : days);
+        add_cost(m, i, t.delivery_cost_usd + t.delivery_los_days * t.inpatient_day_cost_usd);
       }
     } else if (preg >= 1 && preg < kGestationMonths) {
       ++preg;
     } else if (preg > kGestationMonths) {
       preg = preg >= kPostpartumLast ? 0 : static_cast<std::uint8_t>(preg + 1);
-    } else if (female && below(d.word(1, 1), m_t.conception_thr[age])) {
+    } else if (female && below(d.word(1, 1), t.conception_thr[age])) {
       preg = 1;
       if (enrolled) events_this_month |= trigger_bit(Trigger::PrenatalStart);
     }
@@ -250,32 +259,33 @@ struct StepMember {
       const int risk = ((conditions & condition_bit(Condition::MentalIllness)) ? 1 : 0) |
                        ((conditions & condition_bit(Condition::SubstanceUse)) ? 2 : 0) |
                        ((conditions & condition_bit(Condition::SeriousIllness)) ? 4 : 0);
-      if (below(d.word(0, 3), m_t.ed_thr[risk])) ++ed;
-      if ((risk & 1) && below(d.word(2, 0), m_t.ed_mental_health_thr)) {
+      if (below(d.word(0, 3), t.ed_thr[risk])) ++ed;
+      if ((risk & 1) && below(d.word(2, 0), t.ed_mental_health_thr)) {
         ++ed;
         events_this_month |= trigger_bit(Trigger::EdMentalHealth);
       }
-      if ((risk & 2) && below(d.word(2, 1), m_t.ed_substance_use_thr)) {
+      if ((risk & 2) && below(d.word(2, 1), t.ed_substance_use_thr)) {
         ++ed;
         events_this_month |= trigger_bit(Trigger::EdSubstanceUse);
       }
-      std::uint32_t cost = m_t.base_cost_usd[m.aid[i]] + ed * m_t.ed_cost_usd;
-      if (serious) cost += m_t.serious_monthly_cost_usd;
-      if (below(d.word(1, 0), m_t.inpatient_thr[serious ? 1 : 0])) {
-        const std::uint32_t days = 1 + d.word(2, 2) % m_t.inpatient_los_span;
+      std::uint32_t cost = t.base_cost_usd[m.aid[i]] + ed * t.ed_cost_usd;
+      if (serious) cost += t.serious_monthly_cost_usd;
+      if (below(d.word(1, 0), t.inpatient_thr[serious ? 1 : 0])) {
+        const std::uint32_t days = 1 + d.word(2, 2) % t.inpatient_los_span;
         const std::uint32_t total = m.year_inpatient_days[i] + days;
         m.year_inpatient_days[i] = static_cast<std::uint16_t>(total > 0xffffu ? 0xffffu : total);
-        cost += days * m_t.inpatient_day_cost_usd;
+        cost += days * t.inpatient_day_cost_usd;
       }
       const std::uint32_t visits = m.year_ed_visits[i] + ed;
       m.year_ed_visits[i] = static_cast<std::uint8_t>(visits > 255u ? 255u : visits);
       add_cost(m, i, cost);
+      m.year_capitation_cents[i] = saturating_add(m.year_capitation_cents[i], t.capitation_cents[m.aid[i]]);
     }
 
     // Measures.
     const MeasureContext ctx{age_months, m_month - moy + 11 - m.birth_month[i], enrolled, female,
                              conditions, clinical, events_this_month};
-    update_member_measures(m, m_t, i, ctx, m_seed, m_month, replicate);
+    update_member_measures(m, t, i, ctx, m_seed, m_month, replicate);
 
     m.conditions[i] = conditions;
     m.clinical[i] = clinical;

@@ -39,7 +39,7 @@ struct HistoryTablesView {
 /// Initializes the dynamic fields of every slot (empty slots get zeros).
 struct InitializeHistory {
   MemberView m_m;
-  StepTablesView m_t;
+  const StepTablesView* m_tables;  ///< [replicate]
   HistoryTablesView m_h;
   std::uint32_t m_seed;
   std::uint64_t m_capacity;
@@ -52,16 +52,18 @@ struct InitializeHistory {
     m.year_ed_visits[i] = 0;
     m.year_inpatient_days[i] = 0;
     m.year_cost_usd[i] = 0;
+    m.year_capitation_cents[i] = 0;
     m.conditions[i] = 0;
     m.clinical[i] = 0;
     m.pregnancy[i] = 0;
+    const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
+    const StepTablesView& t = m_tables[replicate];
     for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
-      const bool lookback = k < m_t.n_measures && m_t.measures[k].window == WindowKind::Lookback;
+      const bool lookback = k < t.n_measures && t.measures[k].window == WindowKind::Lookback;
       m.measure_state[k * m.stride + i] = lookback ? kLookbackNone : 0;
     }
     if (!(m.status[i] & kAlive)) return;
 
-    const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
     const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, replicate);
     const RandomBlock b0 = rng.block(0), b1 = rng.block(1), b2 = rng.block(2);
     const int age_months = m_start_month - m.birth_month[i];
@@ -79,7 +81,7 @@ struct InitializeHistory {
     }
     if (conditions & condition_bit(Condition::SeriousIllness)) {
       clinical |= static_cast<std::uint8_t>(
-          sample_cumulative(m_t.serious_type_cum, kSeriousTypeCount, b1.v[2]) << kSeriousTypeShift);
+          sample_cumulative(t.serious_type_cum, kSeriousTypeCount, b1.v[2]) << kSeriousTypeShift);
     }
     if (below(b2.v[0], m_h.bp_controlled_thr)) clinical |= kBpControlled;
     if (below(b2.v[1], m_h.a1c_poor_thr)) clinical |= kA1cPoor;
@@ -89,7 +91,7 @@ struct InitializeHistory {
     // Each of the 12 pregnancy and postpartum months is occupied with probability ~ the monthly
     // conception hazard h: state = 1 + floor(x / h) when x < 12 h.
     std::uint8_t preg = 0;
-    const std::uint64_t h = female ? m_t.conception_thr[age] : 0;
+    const std::uint64_t h = female ? t.conception_thr[age] : 0;
     if (h > 0 && static_cast<std::uint64_t>(b1.v[3]) < 12 * h) {
       preg = static_cast<std::uint8_t>(1 + static_cast<std::uint64_t>(b1.v[3]) / h);
     }
@@ -106,18 +108,18 @@ struct InitializeHistory {
         if (age_then + 1 <= static_cast<int>(kHistoryMonths)) {
           in = below(x, (in ? m_h.bridge_in_thr : m_h.bridge_out_thr)[age_then]);
         } else {
-          in = in ? !below(x, m_t.disenroll_thr) : below(x, m_t.reenroll_thr);
+          in = in ? !below(x, t.disenroll_thr) : below(x, t.reenroll_thr);
         }
         if (in) enrolled_before |= 1ull << (j - 1);
       }
     }
 
     // Service history in the months the member was enrolled.
-    const std::uint32_t tier = m_t.practice_tier[m.practice[i]];
+    const std::uint32_t tier = t.practice_tier[m.practice[i]];
     const int age_dec_prev = age_months - 1;  // age at Dec 31 of the year before the start
-    for (std::uint32_t k = 0; k < m_t.n_measures; ++k) {
-      const MeasureSpec& s = m_t.measures[k];
-      const std::uint64_t thr = m_t.service_thr[service_index(k, m.contract[i], m.race[i], tier, m_t.n_contracts)];
+    for (std::uint32_t k = 0; k < t.n_measures; ++k) {
+      const MeasureSpec& s = t.measures[k];
+      const std::uint64_t thr = t.service_thr[service_index(k, m.contract[i], m.race[i], tier, t.n_contracts)];
       const std::uint32_t base_block = 16 + 16 * k;
       auto served = [&](std::uint32_t j) {  // j = 1: the month before the start
         return j <= kHistoryMonths && ((enrolled_before >> (j - 1)) & 1u) &&

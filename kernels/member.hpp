@@ -31,6 +31,7 @@ namespace phsim {
   X(std::uint8_t, year_ed_visits, 1, "ED visits this year (saturating)")                      \
   X(std::uint16_t, year_inpatient_days, 1, "inpatient days this year (saturating)")          \
   X(std::uint32_t, year_cost_usd, 1, "medical cost this year, whole dollars (saturating)")   \
+  X(std::uint32_t, year_capitation_cents, 1, "capitation paid this year, cents (saturating)")\
   X(std::uint8_t, measure_state, kMaxMeasures, "per-measure state byte (kernels/measures.hpp)")
 
 /// Raw pointers into the member arrays (device or host memory); passed by value to functors.

@@ -16,7 +16,7 @@ namespace phsim {
 /// Creates newborn k of this month from mother mothers[k] into slot slots[k] with id ids[k].
 struct InitNewborn {
   MemberView m_m;
-  StepTablesView m_t;
+  const StepTablesView* m_tables;  ///< [replicate]
   const std::uint64_t* m_mothers;
   const std::uint64_t* m_slots;
   const std::uint32_t* m_ids;
@@ -28,9 +28,10 @@ struct InitNewborn {
     const MemberView& m = m_m;
     const std::uint64_t mother = m_mothers[k], i = m_slots[k];
     const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
+    const StepTablesView& t = m_tables[replicate];
     const std::uint32_t id = m_ids[k];
     const Philox rng(m_seed, RngStream::Birth, id, static_cast<std::uint32_t>(m_month), replicate);
-    const bool female = below_threshold(rng.block(0).v[0], m_t.newborn_female_thr);
+    const bool female = below_threshold(rng.block(0).v[0], t.newborn_female_thr);
     m.member_id[i] = id;
     m.contract[i] = m.contract[mother];
     m.county[i] = m.county[mother];
@@ -49,14 +50,16 @@ struct InitNewborn {
     m.pregnancy[i] = 0;
     m.year_ed_visits[i] = 0;
     m.year_inpatient_days[i] = 0;
-    m.year_cost_usd[i] = 0;
+    // The birth month is an enrolled month: its base cost and capitation are due.
+    m.year_cost_usd[i] = t.base_cost_usd[static_cast<int>(AidCategory::Child)];
+    m.year_capitation_cents[i] = t.capitation_cents[static_cast<int>(AidCategory::Child)];
     for (std::uint32_t j = 0; j < kMaxMeasures; ++j) {
-      const bool lookback = j < m_t.n_measures && m_t.measures[j].window == WindowKind::Lookback;
+      const bool lookback = j < t.n_measures && t.measures[j].window == WindowKind::Lookback;
       m.measure_state[j * m.stride + i] = lookback ? kLookbackNone : 0;
     }
     const int moy = m_month % 12;
     const MeasureContext ctx{0, 11 - moy, true, female, 0, 0, 0};
-    update_member_measures(m, m_t, i, ctx, m_seed, m_month, replicate);
+    update_member_measures(m, t, i, ctx, m_seed, m_month, replicate);
   }
 
   PHSIM_HD static bool below_threshold(std::uint32_t x, std::uint64_t t) {

@@ -28,6 +28,7 @@ enum EventField : int {
   kEvDefaultAssigned,
   kEvChosePlan,
   kEvDisenrolled,
+  kEvCapitationCents,
   kEventFieldCount
 };
 
@@ -64,8 +65,9 @@ struct StepTablesView {
   std::uint32_t inpatient_los_span;     ///< length of stay = 1 + (x mod span) days
   std::uint32_t delivery_los_days;
 
-  // --- costs (whole dollars)
+  // --- costs (whole dollars) and capitation (cents)
   std::uint32_t base_cost_usd[kAidCount];  ///< per enrolled month
+  std::uint32_t capitation_cents[kAidCount];  ///< per enrolled month
   std::uint32_t ed_cost_usd, inpatient_day_cost_usd, delivery_cost_usd, serious_monthly_cost_usd;
 
   // --- measures

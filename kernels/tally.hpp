@@ -53,6 +53,7 @@ PHSIM_HD void tally_member(const MemberView& m, const MeasureSpec* specs, const 
   if (m.year_ed_visits[i]) sink.add(2, ev + kEvEdVisits, m.year_ed_visits[i]);
   if (m.year_inpatient_days[i]) sink.add(2, ev + kEvInpatientDays, m.year_inpatient_days[i]);
   if (m.year_cost_usd[i]) sink.add(2, ev + kEvCostUsd, m.year_cost_usd[i]);
+  if (m.year_capitation_cents[i]) sink.add(2, ev + kEvCapitationCents, m.year_capitation_cents[i]);
 
   const bool ce = continuously_enrolled(m.enrolled_months[i]);
   const int age_dec = shape.december - m.birth_month[i];

@@ -414,7 +414,17 @@ std::string describe_found(const toml::node& n) {
 
 // ---- the schema ---------------------------------------------------------------------------------
 
-enum class ValueKind { Table, TableArray, Integer, Float, String, Bool, StringArray };
+enum class ValueKind {
+  Table,
+  TableArray,
+  Integer,
+  Float,
+  String,
+  Bool,
+  StringArray,
+  IntegerArray,
+  FloatArray
+};
 /// Reference-data name sets a string (or each string of an array) must belong to.
 enum class NameSet { None, County, Plan, Measure };
 
@@ -432,10 +442,19 @@ struct KeySpec {
   /// Dotted path, e.g. "run.seed".
   std::string_view path;
   ValueKind kind;
-  /// Integer/Float: the value range. String: the length range (characters). StringArray: the
-  /// element count. Infinite = unbounded.
+  /// Integer/Float: the value range. IntegerArray/FloatArray: the range of every element.
+  /// String: the length range (characters). Infinite = unbounded.
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
+  /// Float/FloatArray: `min` itself is not allowed (a value must be greater).
+  bool min_exclusive = false;
+  /// Arrays: the element count.
+  double min_items = 0;
+  double max_items = std::numeric_limits<double>::infinity();
+  /// IntegerArray/FloatArray: each element must be greater than the one before.
+  bool increasing = false;
+  /// StringArray: no value may appear twice.
+  bool distinct = false;
   /// String: the allowed values. Integer: strings accepted besides integers ("full").
   std::vector<std::string_view> choices = {};
   /// String / StringArray: the allowed characters, as a bracket class body: "A-Za-z0-9_.-".
@@ -444,6 +463,10 @@ struct KeySpec {
   NameSet names = NameSet::None;
   /// The key must be present whenever its table is (it has no default).
   bool required = false;
+  /// When the key is left out, its value is this parameter of the ReferenceData
+  /// (`data.parameter(data_key).value`); when the data lacks it, the default of `bind` applies
+  /// (which may be "absent": see optional_field).
+  std::string_view data_key = {};
   /// Where the value goes; empty for keys inside arrays of tables (the array's binding reads
   /// its elements).
   Binding bind = {};
@@ -462,6 +485,12 @@ void store(T& out, const toml::node& n) {
   } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
     out.clear();
     for (const auto& e : *n.as_array()) out.push_back(e.as_string()->get());
+  } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+    out.clear();
+    for (const auto& e : *n.as_array()) out.push_back(static_cast<int>(e.as_integer()->get()));
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    out.clear();
+    for (const auto& e : *n.as_array()) out.push_back(e.as_floating_point()->get());
   } else {
     static_assert(sizeof(T) == 0, "no TOML conversion for this field type");
   }
@@ -479,6 +508,14 @@ void emit(toml::table& parent, const std::string& key, const T& v) {
     toml::array a;
     for (const auto& s : v) a.push_back(s);
     parent.insert_or_assign(key, std::move(a));
+  } else if constexpr (std::is_same_v<T, std::vector<int>>) {
+    toml::array a;
+    for (const int i : v) a.push_back(static_cast<std::int64_t>(i));
+    parent.insert_or_assign(key, std::move(a));
+  } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+    toml::array a;
+    for (const double d : v) a.push_back(d);
+    parent.insert_or_assign(key, std::move(a));
   } else {
     static_assert(sizeof(T) == 0, "no TOML conversion for this field type");
   }
@@ -493,6 +530,73 @@ Binding field(Members... members) {
                    emit(parent, key, (s.*....*members));
                  }};
 }
+
+/// Like field() for a number whose negative value means "unset" (the data's value applies):
+/// a negative default is not written into the resolved scenario.
+template <class... Members>
+Binding optional_field(Members... members) {
+  return Binding{[=](Scenario& s, const toml::node& n) { store((s.*....*members), n); },
+                 [=](const Scenario& s, toml::table& parent, const std::string& key) {
+                   const double v = (s.*....*members);
+                   if (v >= 0) emit(parent, key, v);
+                 }};
+}
+
+/// `policy.capitation.<aid>_pmpm_usd`: element `aid` of CapitationSettings::pmpm_usd (negative =
+/// unset, not written).
+Binding pmpm_binding(std::size_t aid) {
+  return Binding{[=](Scenario& s, const toml::node& n) {
+                   s.policy.capitation.pmpm_usd[aid] = n.as_floating_point()->get();
+                 },
+                 [=](const Scenario& s, toml::table& parent, const std::string& key) {
+                   const double v = s.policy.capitation.pmpm_usd[aid];
+                   if (v >= 0) parent.insert_or_assign(key, v);
+                 }};
+}
+
+template <class M>
+Binding capitation(M CapitationSettings::*m) {
+  return field(&Scenario::policy, &PolicySettings::capitation, m);
+}
+template <class M>
+Binding qwi(M QwiSettings::*m) {
+  return field(&Scenario::policy, &PolicySettings::qwi, m);
+}
+template <class M>
+Binding sanctions(M SanctionSettings::*m) {
+  return field(&Scenario::policy, &PolicySettings::sanctions, m);
+}
+template <class M>
+Binding assignment(M AutoAssignmentSettings::*m) {
+  return field(&Scenario::policy, &PolicySettings::auto_assignment, m);
+}
+template <class M>
+Binding response(M PlanResponseSettings::*m) {
+  return field(&Scenario::policy, &PolicySettings::plan_response, m);
+}
+template <class M>
+Binding reinvestment(M ReinvestmentSettings::*m) {
+  return field(&Scenario::policy, &PolicySettings::reinvestment, m);
+}
+
+/// Upper bound of money keys (dollars): far above any Medi-Cal figure, finite so a typo such as
+/// 1e300 is caught.
+constexpr double kMaxUsd = 1e12;
+/// Longest tier list of the sanctions (one tier per possible measure is already more than enough).
+constexpr double kMaxTiers = 24;
+
+/// The capitation keys, in the order of CapitationSettings::pmpm_usd, with the data parameter
+/// that supplies each default.
+struct PmpmKey {
+  std::string_view path, data_key;
+};
+constexpr std::array<PmpmKey, 5> kPmpmKeys = {{
+    {"policy.capitation.child_pmpm_usd", "capitation.child_pmpm_usd"},
+    {"policy.capitation.adult_parent_pmpm_usd", "capitation.adult_parent_pmpm_usd"},
+    {"policy.capitation.adult_expansion_pmpm_usd", "capitation.adult_expansion_pmpm_usd"},
+    {"policy.capitation.disabled_pmpm_usd", "capitation.disabled_pmpm_usd"},
+    {"policy.capitation.aged_pmpm_usd", "capitation.aged_pmpm_usd"},
+}};
 
 /// `run.members`: an integer, or "full" for the published enrollment.
 Binding members_binding() {
@@ -549,6 +653,129 @@ const std::vector<KeySpec>& schema() {
                  .min = 0,
                  .max = 4294967295.0,
                  .bind = field(&Scenario::run, &RunSettings::seed)});
+
+    // ---- [policy.*]: the rules of the policy engine (PolicySettings, sim/config.hpp) ----
+    const auto flag = [&](std::string_view path, Binding b) {
+      s.push_back({.path = path, .kind = ValueKind::Bool, .bind = std::move(b)});
+    };
+    const auto number = [&](std::string_view path, double lo, double hi, Binding b) {
+      s.push_back({.path = path, .kind = ValueKind::Float, .min = lo, .max = hi, .bind = std::move(b)});
+    };
+    const auto integer = [&](std::string_view path, double lo, double hi, Binding b) {
+      s.push_back(
+          {.path = path, .kind = ValueKind::Integer, .min = lo, .max = hi, .bind = std::move(b)});
+    };
+    const auto names = [&](std::string_view path, NameSet set, Binding b) {
+      s.push_back({.path = path,
+                   .kind = ValueKind::StringArray,
+                   .distinct = true,
+                   .names = set,
+                   .bind = std::move(b)});
+    };
+
+    for (std::size_t aid = 0; aid < kPmpmKeys.size(); ++aid) {
+      s.push_back({.path = kPmpmKeys[aid].path,
+                   .kind = ValueKind::Float,
+                   .min = 0,
+                   .max = kMaxUsd,
+                   .data_key = kPmpmKeys[aid].data_key,
+                   .bind = pmpm_binding(aid)});
+    }
+    number("policy.capitation.scale", 0, 10, capitation(&CapitationSettings::scale));
+
+    flag("policy.qwi.enabled", qwi(&QwiSettings::enabled));
+    number("policy.qwi.withhold_fraction", 0, 0.2, qwi(&QwiSettings::withhold_fraction));
+    names("policy.qwi.measures", NameSet::Measure, qwi(&QwiSettings::measures));
+    s.push_back({.path = "policy.qwi.target",
+                 .kind = ValueKind::String,
+                 .choices = {"mpl", "hpl", "mpl_or_improvement"},
+                 .bind = qwi(&QwiSettings::target)});
+    number("policy.qwi.improvement_points", 0, 100, qwi(&QwiSettings::improvement_points));
+    integer("policy.qwi.proxy_targets", 0, 100, qwi(&QwiSettings::proxy_targets));
+    number("policy.qwi.proxy_met_share", 0, 1, qwi(&QwiSettings::proxy_met_share));
+    flag("policy.qwi.redistribute_unearned", qwi(&QwiSettings::redistribute_unearned));
+    number("policy.qwi.incentive_min_share_met", 0, 1, qwi(&QwiSettings::incentive_min_share_met));
+    integer("policy.qwi.min_denominator", 0, 100000, qwi(&QwiSettings::min_denominator));
+
+    flag("policy.sanctions.enabled", sanctions(&SanctionSettings::enabled));
+    names("policy.sanctions.measures", NameSet::Measure, sanctions(&SanctionSettings::measures));
+    number("policy.sanctions.base_usd", 0, kMaxUsd, sanctions(&SanctionSettings::base_usd));
+    number("policy.sanctions.usd_per_missed_case", 0, kMaxUsd,
+           sanctions(&SanctionSettings::usd_per_missed_case));
+    s.push_back({.path = "policy.sanctions.tier_starts",
+                 .kind = ValueKind::IntegerArray,
+                 .min = 1,
+                 .max = 100,
+                 .min_items = 1,
+                 .max_items = kMaxTiers,
+                 .increasing = true,
+                 .bind = sanctions(&SanctionSettings::tier_starts)});
+    s.push_back({.path = "policy.sanctions.tier_multipliers",
+                 .kind = ValueKind::FloatArray,
+                 .min = 0,
+                 .max = 100,
+                 .min_items = 1,
+                 .max_items = kMaxTiers,
+                 .bind = sanctions(&SanctionSettings::tier_multipliers)});
+    number("policy.sanctions.max_usd", 0, kMaxUsd, sanctions(&SanctionSettings::max_usd));
+    integer("policy.sanctions.min_denominator", 0, 100000,
+            sanctions(&SanctionSettings::min_denominator));
+
+    flag("policy.auto_assignment.enabled", assignment(&AutoAssignmentSettings::enabled));
+    s.push_back({.path = "policy.auto_assignment.default_rate",
+                 .kind = ValueKind::Float,
+                 .min = 0,
+                 .max = 1,
+                 .data_key = "aaip.default_rate",
+                 .bind = optional_field(&Scenario::policy, &PolicySettings::auto_assignment,
+                                        &AutoAssignmentSettings::default_rate)});
+    names("policy.auto_assignment.measures", NameSet::Measure,
+          assignment(&AutoAssignmentSettings::measures));
+    number("policy.auto_assignment.points_mpl", 0, 100,
+           assignment(&AutoAssignmentSettings::points_mpl));
+    number("policy.auto_assignment.points_hpl", 0, 100,
+           assignment(&AutoAssignmentSettings::points_hpl));
+    number("policy.auto_assignment.points_improvement", 0, 100,
+           assignment(&AutoAssignmentSettings::points_improvement));
+    number("policy.auto_assignment.improvement_points", 0, 100,
+           assignment(&AutoAssignmentSettings::improvement_points));
+    number("policy.auto_assignment.quality_weight", 0, 20,
+           assignment(&AutoAssignmentSettings::quality_weight));
+    number("policy.auto_assignment.share_floor", 0, 0.5,
+           assignment(&AutoAssignmentSettings::share_floor));
+    number("policy.auto_assignment.share_cap", 0.5, 1,
+           assignment(&AutoAssignmentSettings::share_cap));
+    names("policy.auto_assignment.excluded_plans", NameSet::Plan,
+          assignment(&AutoAssignmentSettings::excluded_plans));
+    integer("policy.auto_assignment.min_denominator", 0, 100000,
+            assignment(&AutoAssignmentSettings::min_denominator));
+
+    flag("policy.plan_response.enabled", response(&PlanResponseSettings::enabled));
+    number("policy.plan_response.max_effort_logit", 0, 5,
+           response(&PlanResponseSettings::max_effort_logit));
+    s.push_back({.path = "policy.plan_response.half_saturation_usd",
+                 .kind = ValueKind::Float,
+                 .min = 0,
+                 .max = 1e6,
+                 .min_exclusive = true,
+                 .bind = response(&PlanResponseSettings::half_saturation_usd)});
+    number("policy.plan_response.cost_pmpm_per_logit", 0, kMaxUsd,
+           response(&PlanResponseSettings::cost_pmpm_per_logit));
+    number("policy.plan_response.adjustment", 0, 1, response(&PlanResponseSettings::adjustment));
+    number("policy.plan_response.margin_horizon_months", 0, 600,
+           response(&PlanResponseSettings::margin_horizon_months));
+
+    flag("policy.reinvestment.enabled", reinvestment(&ReinvestmentSettings::enabled));
+    number("policy.reinvestment.tier1_fraction", 0, 1,
+           reinvestment(&ReinvestmentSettings::tier1_fraction));
+    number("policy.reinvestment.tier2_fraction", 0, 1,
+           reinvestment(&ReinvestmentSettings::tier2_fraction));
+    number("policy.reinvestment.tier2_threshold_fraction_of_revenue", 0, 1,
+           reinvestment(&ReinvestmentSettings::tier2_threshold_fraction_of_revenue));
+    number("policy.reinvestment.admin_fraction", 0, 1,
+           reinvestment(&ReinvestmentSettings::admin_fraction));
+    number("policy.reinvestment.primary_care_fraction", 0, 1,
+           reinvestment(&ReinvestmentSettings::primary_care_fraction));
     return s;
   }();
   return specs;
@@ -676,11 +903,22 @@ std::optional<std::string> check_name(NameSet set, std::string_view value,
   return msg;
 }
 
-std::string range_text(double lo, double hi) {
+std::string range_text(double lo, double hi, bool lo_exclusive = false) {
   const bool has_lo = std::isfinite(lo), has_hi = std::isfinite(hi);
+  if (lo_exclusive && has_lo && has_hi)
+    return " > " + format_number(lo) + " and <= " + format_number(hi);
   if (has_lo && has_hi) return " in " + format_number(lo) + ".." + format_number(hi);
-  if (has_lo) return " >= " + format_number(lo);
+  if (has_lo) return (lo_exclusive ? " > " : " >= ") + format_number(lo);
   if (has_hi) return " <= " + format_number(hi);
+  return "";
+}
+
+/// " with 1..24 elements", " with at least 1 element", "".
+std::string count_text(double lo, double hi) {
+  const bool has_lo = std::isfinite(lo) && lo > 0, has_hi = std::isfinite(hi);
+  if (has_lo && has_hi) return " with " + format_number(lo) + ".." + format_number(hi) + " elements";
+  if (has_lo) return " with at least " + format_number(lo) + (lo == 1 ? " element" : " elements");
+  if (has_hi) return " with at most " + format_number(hi) + " elements";
   return "";
 }
 
@@ -708,7 +946,7 @@ std::string expected_text(const KeySpec& s) {
       return t;
     }
     case ValueKind::Float:
-      return "a number" + range_text(s.min, s.max);
+      return "a number" + range_text(s.min, s.max, s.min_exclusive);
     case ValueKind::String:
       if (!s.choices.empty()) return "one of " + choices_text(s.choices);
       if (s.names != NameSet::None)
@@ -726,12 +964,19 @@ std::string expected_text(const KeySpec& s) {
         return t;
       }
     case ValueKind::StringArray: {
-      std::string t = s.names == NameSet::None
-                          ? std::string("an array of strings")
-                          : "an array of " + std::string(name_set_noun(s.names, false)) + " names";
-      if (std::isfinite(s.min) || std::isfinite(s.max))
-        t += " (length" + range_text(s.min, s.max) + ')';
-      return t;
+      std::string t = std::string("an array of ") + (s.distinct ? "distinct " : "") +
+                      (s.names == NameSet::None
+                           ? std::string("strings")
+                           : std::string(name_set_noun(s.names, false)) + " names");
+      return t + count_text(s.min_items, s.max_items);
+    }
+    case ValueKind::IntegerArray:
+    case ValueKind::FloatArray: {
+      std::string t = s.kind == ValueKind::IntegerArray ? "an array of integers"
+                                                        : "an array of numbers";
+      t += range_text(s.min, s.max, s.min_exclusive);
+      if (s.increasing) t += ", strictly increasing,";
+      return t + count_text(s.min_items, s.max_items);
     }
   }
   return "a value";
@@ -781,6 +1026,32 @@ std::optional<std::string> check_string(const KeySpec& s, std::string_view v,
   return std::nullopt;
 }
 
+bool out_of_range(const KeySpec& s, double v) {
+  return std::isnan(v) || v < s.min || v > s.max || (s.min_exclusive && v == s.min);
+}
+
+/// An array as it appears in a message: [1, 3, 6] (long arrays are cut).
+std::string render_array(const toml::array& a) {
+  constexpr std::size_t kShown = 12;
+  std::string out = "[";
+  for (std::size_t i = 0; i < a.size() && i < kShown; ++i) {
+    const std::string v = render_value(a[i]);
+    out += (i ? ", " : "") + (v.empty() ? node_type_name(a[i]) : v);
+  }
+  if (a.size() > kShown) out += ", ...";
+  return out + ']';
+}
+
+/// nullopt when the array has an allowed number of elements.
+std::optional<std::string> check_count(const KeySpec& s, const toml::array& a) {
+  const auto count = static_cast<double>(a.size());
+  if (count < s.min_items || count > s.max_items) {
+    return "expected " + expected_text(s) + ", got " + std::to_string(a.size()) +
+           (a.size() == 1 ? " element" : " elements");
+  }
+  return std::nullopt;
+}
+
 /// nullopt when `n` is a valid value of the leaf key `s`, else the problem
 /// ("expected an integer in 1..100000, got 0").
 std::optional<std::string> check_value(const KeySpec& s, const toml::node& n,
@@ -821,8 +1092,7 @@ std::optional<std::string> check_value(const KeySpec& s, const toml::node& n,
       } else {
         return wrong_type();
       }
-      if (std::isnan(v) || v < s.min || v > s.max)
-        return "expected " + expected_text(s) + ", got " + render_value(n);
+      if (out_of_range(s, v)) return "expected " + expected_text(s) + ", got " + render_value(n);
       return std::nullopt;
     }
     case ValueKind::String:
@@ -839,12 +1109,41 @@ std::optional<std::string> check_value(const KeySpec& s, const toml::node& n,
         }
         if (auto problem = check_string(s, str->get(), data))
           return *problem + " (at index " + std::to_string(i) + ')';
+        if (s.distinct) {
+          for (std::size_t j = 0; j < i; ++j) {
+            if ((*a)[j].as_string()->get() == str->get()) {
+              return "expected " + expected_text(s) + ", got " + quote(str->get()) +
+                     " twice (at index " + std::to_string(j) + " and " + std::to_string(i) + ')';
+            }
+          }
+        }
       }
-      const auto count = static_cast<double>(a->size());
-      if (count < s.min || count > s.max) {
-        return "expected " + expected_text(s) + ", got " + std::to_string(a->size()) + " elements";
+      return check_count(s, *a);
+    }
+    case ValueKind::IntegerArray:
+    case ValueKind::FloatArray: {
+      const auto* a = n.as_array();
+      if (a == nullptr) return wrong_type();
+      double previous = 0.0;
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        const toml::node& e = (*a)[i];
+        const std::string at = " at index " + std::to_string(i);
+        double v = 0.0;
+        if (const auto* iv = e.as_integer()) {
+          v = static_cast<double>(iv->get());
+        } else if (const auto* fv = e.as_floating_point(); fv && s.kind == ValueKind::FloatArray) {
+          v = fv->get();
+        } else {
+          return "expected " + expected_text(s) + ", got " + describe_found(e) + at;
+        }
+        if (out_of_range(s, v)) return "expected " + expected_text(s) + ", got " + render_value(e) + at;
+        if (s.increasing && i > 0 && !(v > previous)) {
+          return "expected " + expected_text(s) + ", got " + render_array(*a) + " (" +
+                 render_value(e) + at + " is not greater than " + render_value((*a)[i - 1]) + ')';
+        }
+        previous = v;
       }
-      return std::nullopt;
+      return check_count(s, *a);
     }
   }
   return std::nullopt;
@@ -1070,6 +1369,17 @@ void normalize(toml::node& n, const SchemaNode* sn) {
           v.is_integer()) {
         const double d = static_cast<double>(v.as_integer()->get());
         t->insert_or_assign(std::string(k.str()), d);
+      } else if (child != nullptr && child->spec != nullptr &&
+                 child->spec->kind == ValueKind::FloatArray && v.is_array()) {
+        toml::array floats;
+        for (const auto& e : *v.as_array()) {
+          if (const auto* i = e.as_integer()) {
+            floats.push_back(static_cast<double>(i->get()));
+          } else if (const auto* f = e.as_floating_point()) {
+            floats.push_back(f->get());
+          }
+        }
+        t->insert_or_assign(std::string(k.str()), std::move(floats));
       } else {
         normalize(v, child);
       }
@@ -1094,12 +1404,153 @@ bool inside_table_array(const KeySpec& spec) {
   return false;
 }
 
-/// Fills defaults, loads the values into a Scenario, and records the resolved text and hash.
-void finish(toml::table& doc, Scenario& out) {
+const toml::node* node_at(const toml::table& doc, std::string_view path) {
+  const toml::node* n = &doc;
+  for (const auto& part : split_path(path)) {
+    const auto* t = n->as_table();
+    if (t == nullptr) return nullptr;
+    n = t->get(part);
+    if (n == nullptr) return nullptr;
+  }
+  return n;
+}
+
+/// A rule between two keys, checked on the effective values (written, inherited or default).
+struct CrossCheck {
+  std::string_view a, b;
+  /// nullopt when the values agree, else what was expected.
+  std::function<std::optional<std::string>(const Scenario&)> problem;
+};
+
+const std::vector<CrossCheck>& cross_checks() {
+  static const std::vector<CrossCheck> checks = {
+      {"policy.sanctions.tier_starts", "policy.sanctions.tier_multipliers",
+       [](const Scenario& s) -> std::optional<std::string> {
+         const auto& t = s.policy.sanctions;
+         if (t.tier_multipliers.size() == t.tier_starts.size()) return std::nullopt;
+         return "expected one tier multiplier per tier start, got " +
+                std::to_string(t.tier_starts.size()) + " tier_starts and " +
+                std::to_string(t.tier_multipliers.size()) + " tier_multipliers";
+       }},
+  };
+  return checks;
+}
+
+/// Throws when a cross-key rule fails. The message names the file that wrote the first key
+/// (or, when that is a default, the second), both keys with their values and where the other
+/// value came from.
+void check_cross_keys(const Scenario& s, const toml::table& doc, const Origins& origins,
+                      const std::string& source) {
+  for (const auto& check : cross_checks()) {
+    const auto problem = check.problem(s);
+    if (!problem) continue;
+    const auto origin = [&](std::string_view path) -> const std::string* {
+      const auto it = origins.find(std::string(path));
+      return it == origins.end() ? nullptr : &it->second;
+    };
+    const std::string* file_a = origin(check.a);
+    const std::string* file_b = origin(check.b);
+    const std::string& file = file_a ? *file_a : (file_b ? *file_b : source);
+    const auto describe = [&](std::string_view path, const std::string* from) {
+      const toml::node* n = node_at(doc, path);
+      std::string t = '\'' + std::string(path) + "' = ";
+      if (n != nullptr) t += n->is_array() ? render_array(*n->as_array()) : render_value(*n);
+      if (from == nullptr) {
+        t += " (default)";
+      } else if (*from != file) {
+        t += " (from " + *from + ')';
+      }
+      return t;
+    };
+    throw ScenarioError(file + ": keys " + describe(check.a, file_a) + " and " +
+                        describe(check.b, file_b) + ": " + *problem);
+  }
+}
+
+/// A float as the resolved text writes it: the shortest text that reads back as the same double
+/// (0.005, not toml++'s 0.0050000000000000001), always with a '.' or an exponent.
+std::string toml_float(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  std::array<char, 64> buf{};
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), d);
+  std::string t(buf.data(), r.ptr);
+  if (t.find_first_of(".e") == std::string::npos) t += ".0";
+  return t;
+}
+
+void write_value(std::ostream& os, const toml::node& v) {
+  if (const auto* f = v.as_floating_point()) {
+    os << toml_float(f->get());
+  } else if (const auto* a = v.as_array()) {
+    if (a->empty()) {
+      os << "[]";
+      return;
+    }
+    os << "[ ";
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      if (i) os << ", ";
+      write_value(os, (*a)[i]);
+    }
+    os << " ]";
+  } else {
+    v.visit([&](const auto& x) {
+      if constexpr (toml::is_value<std::remove_cvref_t<decltype(x)>>) os << x;  // toml++ quoting
+    });
+  }
+}
+
+bool is_table_array(const toml::node& v) {
+  const auto* a = v.as_array();
+  return a != nullptr && !a->empty() && a->is_array_of_tables();
+}
+
+/// Writes `t` (at dotted `path`, "" = root) as toml++ would, except for floats (toml_float):
+/// a table's plain keys under its header (none for a table with only sub-tables), then its
+/// sub-tables, then its arrays of tables. Keys are sorted (toml::table is ordered).
+void write_table(std::ostream& os, const toml::table& t, const std::string& path, bool header,
+                 bool& first) {
+  bool has_leaves = false;
+  for (auto&& [k, v] : t) has_leaves = has_leaves || (!v.is_table() && !is_table_array(v));
+  if (header || (has_leaves && !path.empty())) {
+    if (!first) os << '\n';
+    os << (header ? "[[" + path + "]]" : '[' + path + ']') << '\n';
+    first = false;
+  }
+  for (auto&& [k, v] : t) {
+    if (v.is_table() || is_table_array(v)) continue;
+    os << render_key(k.str()) << " = ";
+    write_value(os, v);
+    os << '\n';
+    first = false;
+  }
+  for (auto&& [k, v] : t) {
+    if (const auto* sub = v.as_table()) write_table(os, *sub, join_path(path, k.str()), false, first);
+  }
+  for (auto&& [k, v] : t) {
+    if (!is_table_array(v)) continue;
+    for (const auto& e : *v.as_array())
+      write_table(os, *e.as_table(), join_path(path, k.str()), true, first);
+  }
+}
+
+std::string write_resolved(const toml::table& doc) {
+  std::ostringstream os;
+  bool first = true;
+  write_table(os, doc, "", false, first);
+  return os.str();
+}
+
+/// Fills defaults (from the ReferenceData for keys with a data_key, else from a
+/// default-constructed Scenario, i.e. the initializers in sim/config.hpp), checks the filled
+/// values and the cross-key rules, and returns the Scenario with its resolved text and hash.
+/// `source` is the scenario's label; `origins` says which file wrote each key.
+Scenario finish(toml::table& doc, const std::string& source, const ReferenceData& data,
+                const Origins& origins) {
   normalize(doc, &schema_root());
   static const Scenario defaults{};
   Scenario s;
-  s.source = out.source;
+  s.source = source;
   for (const auto& spec : schema()) {
     if (!spec.bind.load || inside_table_array(spec)) continue;
     const auto parts = split_path(spec.path);
@@ -1109,15 +1560,38 @@ void finish(toml::table& doc, Scenario& out) {
       if (next == nullptr) next = &parent->insert_or_assign(parts[i], toml::table{}).first->second;
       parent = next->as_table();  // validated: intermediate nodes are tables
     }
-    if (!parent->contains(parts.back()) && spec.bind.save)
-      spec.bind.save(defaults, *parent, parts.back());
-    if (const auto* v = parent->get(parts.back())) spec.bind.load(s, *v);
+    const std::string& key = parts.back();
+    if (!parent->contains(key)) {
+      const Parameter* from_data = nullptr;
+      if (!spec.data_key.empty()) {
+        const auto it = std::find_if(data.parameters.begin(), data.parameters.end(),
+                                     [&](const Parameter& p) { return p.key == spec.data_key; });
+        if (it != data.parameters.end()) from_data = &*it;
+      }
+      if (from_data != nullptr) {
+        parent->insert_or_assign(key, from_data->value);
+      } else if (spec.bind.save) {
+        spec.bind.save(defaults, *parent, key);
+      }
+      // A default must pass the checks a written value passes (e.g. its measure ids must be in
+      // this ReferenceData).
+      if (const auto* v = parent->get(key)) {
+        if (auto problem = check_value(spec, *v, data)) {
+          const std::string what =
+              from_data != nullptr ? "its default, parameter '" + std::string(spec.data_key) +
+                                         "' of the reference data (" + data.origin + "),"
+                                   : std::string("its default");
+          throw ScenarioError(source + ": key '" + std::string(spec.path) +
+                              "' is not set and " + what + " is not valid: " + *problem);
+        }
+      }
+    }
+    if (const auto* v = parent->get(key)) spec.bind.load(s, *v);
   }
-  std::ostringstream os;
-  os << doc << '\n';
-  s.resolved_toml = os.str();
+  check_cross_keys(s, doc, origins, source);
+  s.resolved_toml = write_resolved(doc);
   s.hash = hex16(fnv1a64(s.resolved_toml));
-  out = std::move(s);
+  return s;
 }
 
 Scenario build(const Source& top, const ReferenceData& data) {
@@ -1126,10 +1600,7 @@ Scenario build(const Source& top, const ReferenceData& data) {
   Origins origins;
   toml::table doc = resolve(top, chain_labels, chain_ids, origins);
   Validator{origins, data}.table(doc, schema_root(), "", top.label);
-  Scenario s;
-  s.source = top.label;
-  finish(doc, s);
-  return s;
+  return finish(doc, top.label, data, origins);
 }
 
 }  // namespace
@@ -1223,7 +1694,7 @@ void apply_overrides(Scenario& scenario, const ScenarioOverrides& overrides,
 
   const Origins none;
   Validator{none, data}.table(doc, schema_root(), "", scenario.source);
-  finish(doc, scenario);
+  scenario = finish(doc, scenario.source, data, none);
 }
 
 std::vector<std::string> embedded_scenarios() { return embedded_names(); }

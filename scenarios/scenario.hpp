@@ -1,7 +1,9 @@
 #pragma once
 /// @file Scenarios: TOML files (toml++) that configure a run. Validation is strict: an unknown
-/// key, a wrong type, an out-of-range value or an unknown county/plan/measure name throws
-/// ScenarioError naming the file, the key and what is allowed.
+/// key, a wrong type, an out-of-range value, an unknown county/plan/measure name or two keys
+/// that contradict each other (e.g. share_floor > share_cap) throws ScenarioError naming the
+/// file, the key and what is allowed. Defaults are checked too (their measure ids and plan
+/// names must exist in the ReferenceData).
 ///
 /// `extends = "other.toml"` inherits another scenario (resolved relative to the extending file's
 /// directory; "baseline.toml" falls back to the embedded baseline) and overrides its keys, table
@@ -22,6 +24,10 @@ struct ReferenceData;
 /// A validated scenario.
 struct Scenario {
   RunSettings run;
+  /// `[policy.*]`. Keys left out take the data's value where the default is data-dependent
+  /// (`capitation.<aid>_pmpm_usd`, `aaip.default_rate`); when the ReferenceData lacks that
+  /// parameter the field keeps its negative "unset" marker.
+  PolicySettings policy;
   std::string source;         ///< file path, or "<embedded>/baseline.toml"
   std::string resolved_toml;  ///< the whole resolved scenario as TOML text
   std::string hash;           ///< hex FNV-1a 64 of resolved_toml

@@ -41,7 +41,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
   const StepTables step = make_step_tables(data, tables, params, model);
   const std::int32_t start = month_index(2024, 1);
   engine.synthesize(tables, layout, o.seed, static_cast<std::uint32_t>(o.replicates), start);
-  engine.initialize_history(step, make_history_tables(params));
+  engine.initialize_history({step}, make_history_tables(params));
   r.seconds_setup = since(t0);
   r.slots = engine.size();
   r.bytes_per_member = kBytesPerMember;

@@ -1,9 +1,10 @@
 #pragma once
 /// @file The validated configuration of a run, as the simulation sees it. Scenario files
-/// (scenarios/) and command-line flags produce it; later sections (policy, interventions) add
-/// their own structs here.
+/// (scenarios/) and command-line flags produce it; scenarios/README.md documents every key.
+#include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace phsim {
 
@@ -16,6 +17,106 @@ struct RunSettings {
   bool members_full = false;      ///< `members = "full"`: the published enrollment
   int replicates = 1;             ///< Monte Carlo replicates (1..100000)
   std::uint32_t seed = 20240101;  ///< RNG seed (0..4294967295)
+};
+
+/// `[policy.capitation]`: capitation paid per enrolled member-month (DESIGN.md §7).
+struct CapitationSettings {
+  /// PMPM by aid category (child, adult_parent, adult_expansion, disabled, aged); a negative
+  /// value means the data's `capitation.<aid>_pmpm_usd`.
+  std::array<double, 5> pmpm_usd{-1.0, -1.0, -1.0, -1.0, -1.0};
+  double scale = 1.0;  ///< multiplier on every rate (rate-change scenarios), 0..10
+};
+
+/// `[policy.qwi]`: Quality Withhold and Incentive.
+struct QwiSettings {
+  bool enabled = true;  ///< false: no withhold and no incentive (targets are still reported)
+  double withhold_fraction = 0.005;  ///< of capitation, 0..0.2 (2024: 0.005)
+  /// Measures with a performance target (ids in data/measures.csv).
+  std::vector<std::string> measures = {"CBP", "GSD>9", "PPC-Pre", "PPC-Pst", "WCV", "W30-6", "W30-2"};
+  /// "mpl": rate at or better than the MPL; "hpl": at or better than the HPL;
+  /// "mpl_or_improvement": at the MPL or improved by `improvement_points` over the prior year.
+  std::string target = "mpl_or_improvement";
+  double improvement_points = 2.0;  ///< percentage points, 0..100
+  /// Satisfaction and efficiency targets (CAHPS etc.) with no simulated counterpart: how many,
+  /// and the share of them each plan meets (an assumption applied to every plan).
+  int proxy_targets = 3;
+  double proxy_met_share = 0.5;  ///< 0..1
+  /// Unearned withhold funds incentives to plans meeting at least `incentive_min_share_met`
+  /// of their targets, in proportion to their capitation; otherwise it stays with the state.
+  bool redistribute_unearned = true;
+  double incentive_min_share_met = 0.8;  ///< 0..1
+  int min_denominator = 30;  ///< measures with a smaller denominator are not evaluated
+};
+
+/// `[policy.sanctions]`: MCAS sanctions for held measures below the MPL.
+struct SanctionSettings {
+  bool enabled = true;
+  std::vector<std::string> measures;  ///< empty = every measure held to the MPL in the data
+  double base_usd = 5000;             ///< per measure below the MPL, >= 0
+  /// Per member the plan would have needed to add to the numerator to reach the MPL
+  /// ((MPL - rate) x denominator): the "eligible population impacted, degree below MPL".
+  double usd_per_missed_case = 20;
+  /// Multipliers for the n-th measure below the MPL in one year: tier j applies from the
+  /// tier_starts[j]-th measure on (1-based); measures before the first tier use 1.
+  std::vector<int> tier_starts = {1, 3, 6};
+  std::vector<double> tier_multipliers = {1.0, 1.5, 2.0};
+  /// Cap per contract (one plan in one county, the reporting unit here) and year; the MY2022
+  /// largest sanction on one plan was $890,000.
+  double max_usd = 890000;
+  int min_denominator = 30;
+};
+
+/// `[policy.auto_assignment]`: default enrollees in multi-plan counties by quality score.
+struct AutoAssignmentSettings {
+  bool enabled = true;  ///< false: default shares stay in proportion to enrollment
+  double default_rate = -1.0;  ///< share of new enrollees who do not choose; <0 = data aaip.default_rate
+  std::vector<std::string> measures = {"W30-6", "W30-2", "WCV", "CIS-10", "PPC-Pre", "PPC-Pst",
+                                       "CBP", "GSD>9", "BCS-E", "CCS"};
+  double points_mpl = 1.0;          ///< per designated measure at or better than the MPL
+  double points_hpl = 1.0;          ///< additional, at or better than the HPL
+  double points_improvement = 0.5;  ///< improved by at least improvement_points
+  double improvement_points = 2.0;
+  double quality_weight = 1.0;  ///< share ∝ (score + 1)^quality_weight; 0 = equal shares
+  /// Bounds of a plan's share in a two-plan county, scaled by 2/n for n plans; the floor is at
+  /// most 0.5 and the cap at least 0.5 so that shares can always sum to one.
+  double share_floor = 0.25;
+  double share_cap = 0.75;
+  /// Plans that receive no default enrollees (Kaiser's direct contract takes members by
+  /// choice and prior affiliation).
+  std::vector<std::string> excluded_plans = {"Kaiser Permanente (Kaiser Foundation Health Plan)"};
+  int min_denominator = 30;
+};
+
+/// `[policy.plan_response]`: plan quality effort as a function of dollars at stake.
+struct PlanResponseSettings {
+  bool enabled = true;  ///< false: effort stays zero
+  /// effort (log-odds on the measure's service propensity) = max_effort_logit × S / (S + h),
+  /// S = dollars at stake per member per year on the measure, h = half_saturation_usd.
+  double max_effort_logit = 0.6;
+  double half_saturation_usd = 6.0;
+  double cost_pmpm_per_logit = 1.0;  ///< effort's cost, dollars per member-month per unit logit
+  double adjustment = 0.5;           ///< share of the gap to the target effort closed per year
+  double margin_horizon_months = 24; ///< months of a default enrollee's margin a plan counts
+};
+
+/// `[policy.reinvestment]`: community reinvestment from positive net income.
+struct ReinvestmentSettings {
+  bool enabled = true;
+  double tier1_fraction = 0.05;   ///< of net income up to the threshold
+  double tier2_fraction = 0.075;  ///< of net income above it
+  double tier2_threshold_fraction_of_revenue = 0.02;  ///< threshold as a share of capitation
+  double admin_fraction = 0.051;  ///< administrative cost as a share of capitation
+  double primary_care_fraction = 0.07;  ///< primary-care share of medical cost before effort
+};
+
+/// `[policy]`: the rules of the policy engine (sim/policy.hpp).
+struct PolicySettings {
+  CapitationSettings capitation;
+  QwiSettings qwi;
+  SanctionSettings sanctions;
+  AutoAssignmentSettings auto_assignment;
+  PlanResponseSettings plan_response;
+  ReinvestmentSettings reinvestment;
 };
 
 }  // namespace phsim

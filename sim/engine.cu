@@ -183,38 +183,47 @@ class ThrustEngine final : public Engine {
                                    layout.pool, layout.capacity, start_month});
   }
 
-  void initialize_history(const StepTables& step, const HistoryTables& history) override {
+  void initialize_history(const std::vector<StepTables>& step,
+                          const HistoryTables& history) override {
     set_step_tables(step);
     const thrust::device_vector<std::uint64_t> prevalence = to_device(history.prevalence_thr);
     const thrust::device_vector<std::uint64_t> bridge_in = to_device(history.bridge_in_thr);
     const thrust::device_vector<std::uint64_t> bridge_out = to_device(history.bridge_out_thr);
     const HistoryTablesView h{raw(prevalence), raw(bridge_in), raw(bridge_out),
                               history.bp_controlled_thr, history.a1c_poor_thr};
-    for_each_slot(InitializeHistory{m_state.view(), m_step->view(), h, m_seed, m_layout.capacity,
+    for_each_slot(InitializeHistory{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity,
                                     m_start_month});
   }
 
-  void set_step_tables(const StepTables& step) override {
-    m_step = std::make_unique<DeviceStepTables>(step);
-    m_contracts = step.scalars.n_contracts;
+  void set_step_tables(const std::vector<StepTables>& step) override {
+    PHSIM_EXPECTS(step.size() == 1 || step.size() == m_replicates,
+                  "set_step_tables: expected 1 or " + std::to_string(m_replicates) + " table sets, got " +
+                      std::to_string(step.size()),
+                  UsageError);
+    m_steps.clear();
+    for (const auto& s : step) m_steps.push_back(std::make_unique<DeviceStepTables>(s));
+    std::vector<StepTablesView> views;
+    for (std::uint32_t r = 0; r < m_replicates; ++r) views.push_back(m_steps[m_steps.size() == 1 ? 0 : r]->view());
+    m_views = to_device(views);
+    m_contracts = step.front().scalars.n_contracts;
     const std::size_t cells = static_cast<std::size_t>(m_replicates) * m_contracts * kEventFieldCount;
     if (m_events.size() != cells) m_events.assign(cells, 0ull);  // keep counts within a year
   }
 
   void step_month(std::int32_t month) override {
-    PHSIM_EXPECTS(m_step != nullptr, "step_month before set_step_tables", UsageError);
-    for_each_slot(StepMember{m_state.view(), m_step->view(), raw(m_events), m_seed,
+    PHSIM_EXPECTS(!m_steps.empty(), "step_month before set_step_tables", UsageError);
+    for_each_slot(StepMember{m_state.view(), raw(m_views), raw(m_events), m_seed,
                              m_layout.capacity, month});
     create_newborns(month);
   }
 
   YearTallies tally_year(std::int32_t december) override {
     const TallyShape shape{m_replicates, m_contracts, static_cast<std::uint32_t>(county_count()),
-                           m_step->scalars.n_measures, m_layout.capacity, december};
+                           m_steps.front()->scalars.n_measures, m_layout.capacity, december};
     thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
     thrust::device_vector<unsigned long long> group(shape.group_cells(), 0ull);
-    reduce_year_tallies(m_state.view(), raw(m_step->measures), shape, raw(measure), raw(group),
-                        raw(m_events));
+    reduce_year_tallies(m_state.view(), raw(m_steps.front()->measures), shape, raw(measure),
+                        raw(group), raw(m_events));
     YearTallies out;
     const auto convert = [](const thrust::device_vector<unsigned long long>& v) {
       const auto h = to_host(v);
@@ -254,7 +263,7 @@ class ThrustEngine final : public Engine {
   }
 
   std::size_t county_count() const {
-    return m_step ? m_step->contract_first.size() : 0;
+    return m_steps.empty() ? 0 : m_steps.front()->contract_first.size();
   }
 
   /// Gives each mother who delivered this month a newborn in the next free slot of her
@@ -292,7 +301,7 @@ class ThrustEngine final : public Engine {
     const thrust::device_vector<std::uint32_t> d_ids = to_device(ids);
     thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                      thrust::counting_iterator<std::uint64_t>(k),
-                     InitNewborn{m_state.view(), m_step->view(), raw(mothers), raw(d_slots),
+                     InitNewborn{m_state.view(), raw(m_views), raw(mothers), raw(d_slots),
                                  raw(d_ids), m_seed, m_layout.capacity, month});
   }
 
@@ -301,6 +310,7 @@ class ThrustEngine final : public Engine {
     const std::uint64_t old = m_layout.capacity;
     DeviceMembers next;
     next.resize(capacity * m_replicates);  // value-initialized: status 0 = empty
+    thrust::fill(next.member_id.begin(), next.member_id.end(), 0xffffffffu);  // as synthesis marks them
     const std::uint64_t old_slots = m_state.size(), new_slots = next.size();
 #define PHSIM_GROW_FIELD(T, name, extent, doc)                                             \
     for (std::uint64_t e = 0; e < (extent); ++e) {                                         \
@@ -324,7 +334,8 @@ class ThrustEngine final : public Engine {
   std::uint32_t m_replicates = 0;
   std::int32_t m_start_month = 0;
   std::uint32_t m_contracts = 0;
-  std::unique_ptr<DeviceStepTables> m_step;
+  std::vector<std::unique_ptr<DeviceStepTables>> m_steps;  ///< one, or one per replicate
+  thrust::device_vector<StepTablesView> m_views;             ///< [replicate]
   thrust::device_vector<unsigned long long> m_events;
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;

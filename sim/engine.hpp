@@ -66,11 +66,14 @@ class Engine {
                           std::uint32_t seed, std::uint32_t replicates,
                           std::int32_t start_month) = 0;
 
-  /// Draws the state before the first month (kernels/history.hpp) with the step tables.
-  virtual void initialize_history(const StepTables& step, const HistoryTables& history) = 0;
+  /// Draws the state before the first month (kernels/history.hpp) with the step tables (one
+  /// set for every replicate, or one per replicate).
+  virtual void initialize_history(const std::vector<StepTables>& step,
+                                  const HistoryTables& history) = 0;
 
-  /// Replaces the step tables (probabilities, costs, measure specs) used by step_month.
-  virtual void set_step_tables(const StepTables& step) = 0;
+  /// Replaces the step tables (probabilities, costs, measure specs) used by step_month: one
+  /// set shared by every replicate, or one per replicate (policy feedback differs by replicate).
+  virtual void set_step_tables(const std::vector<StepTables>& step) = 0;
 
   /// Advances every member by one month (month index, months since 1900-01), then creates
   /// the month's newborns (growing every replicate's segment when one is full).

@@ -73,9 +73,80 @@ void store_year(const ReferenceData& data, const YearTallies& t, std::size_t rep
   }
 }
 
+void store_policy_year(const ReferenceData& data, const std::vector<ContractPolicyResult>& money,
+                       const PolicyState& in_force, std::size_t r, std::size_t y, const Cells& cells,
+                       ScenarioResults& res) {
+  const std::size_t K = cells.measures;
+  for (std::size_t k = 0; k < data.contracts.size(); ++k) {
+    const auto& c = data.contracts[k];
+    const std::size_t at = cells.rycp(r, y, static_cast<std::size_t>(c.county), static_cast<std::size_t>(c.plan));
+    const ContractPolicyResult& m = money[k];
+    res.capitation_usd[at] += m.capitation_usd;
+    res.withhold_usd[at] += m.withhold_usd;
+    res.withhold_returned_usd[at] += m.withhold_returned_usd;
+    res.incentive_usd[at] += m.incentive_usd;
+    res.sanction_usd[at] += m.sanction_usd;
+    res.admin_cost_usd[at] += m.admin_cost_usd;
+    res.quality_effort_cost_usd[at] += m.quality_effort_cost_usd;
+    res.net_income_usd[at] += m.net_income_usd;
+    res.reinvestment_usd[at] += m.reinvestment_usd;
+    res.primary_care_usd[at] += m.primary_care_usd;
+    res.plan_quality_score[at] = m.quality_score;
+    res.qwi_targets_met_share[at] = m.targets_met_share;
+    res.default_assignment_share[at] = in_force.default_share[k];
+    res.measures_below_mpl[at] = m.measures_below_mpl;
+    res.measures_at_hpl[at] = m.measures_at_hpl;
+    res.corrective_action[at] = m.corrective_action ? 1 : 0;
+    for (std::size_t j = 0; j < K; ++j) {
+      res.quality_effort_logit[at * K + j] = in_force.effort_logit.empty() ? 0.0 : in_force.effort_logit[k * K + j];
+    }
+  }
+}
+
 }  // namespace
 
 ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, Engine& engine,
+                             const ProgressFn& progress) {
+  return run_scenario(run, PolicySettings{}, data, engine, progress);
+}
+
+namespace {
+
+/// The policy engine's view of one replicate's year.
+std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTallies& t,
+                                         std::size_t r) {
+  const std::size_t N = data.contracts.size(), K = data.measures.size();
+  std::vector<ContractYear> out(N);
+  for (std::size_t k = 0; k < N; ++k) {
+    const std::int64_t* ev = &t.events[(r * N + k) * kEventFieldCount];
+    ContractYear& c = out[k];
+    c.member_months = static_cast<double>(ev[kEvMemberMonths]);
+    c.capitation_usd = static_cast<double>(ev[kEvCapitationCents]) / 100.0;
+    c.medical_cost_usd = static_cast<double>(ev[kEvCostUsd]);
+    c.numerator.resize(K);
+    c.denominator.resize(K);
+    for (std::size_t m = 0; m < K; ++m) {
+      c.denominator[m] = t.measure[((r * N + k) * K + m) * 2];
+      c.numerator[m] = t.measure[((r * N + k) * K + m) * 2 + 1];
+    }
+  }
+  return out;
+}
+
+StepPolicyInputs step_inputs(const PolicySettings& policy, const PolicyState& state) {
+  StepPolicyInputs in;
+  in.effort_logit = state.effort_logit;
+  in.default_share = state.default_share;
+  in.capitation_pmpm_usd = policy.capitation.pmpm_usd;
+  in.capitation_scale = policy.capitation.scale;
+  in.default_rate = policy.auto_assignment.default_rate;
+  return in;
+}
+
+}  // namespace
+
+ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& policy,
+                             const ReferenceData& data, Engine& engine,
                              const ProgressFn& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParameters params = read_model_parameters(data);
@@ -103,6 +174,15 @@ ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, 
     v->assign(rycp, 0);
   }
   res.medical_cost_usd.assign(rycp, 0.0);
+  for (auto* v : {&res.capitation_usd, &res.withhold_usd, &res.withhold_returned_usd,
+                  &res.incentive_usd, &res.sanction_usd, &res.admin_cost_usd,
+                  &res.quality_effort_cost_usd, &res.net_income_usd, &res.reinvestment_usd,
+                  &res.primary_care_usd, &res.plan_quality_score, &res.qwi_targets_met_share,
+                  &res.default_assignment_share}) {
+    v->assign(rycp, 0.0);
+  }
+  for (auto* v : {&res.measures_below_mpl, &res.measures_at_hpl, &res.corrective_action}) v->assign(rycp, 0);
+  res.quality_effort_logit.assign(rycp * res.measures, 0.0);
   res.enrollment_start.assign(replicates * res.counties * res.plans, 0);
   res.measure_numerator.assign(rycp * res.measures, 0);
   res.measure_denominator.assign(rycp * res.measures, 0);
@@ -123,10 +203,13 @@ ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, 
     res.calibrated_base_logit.push_back(c.base_logit);
     res.calibrated_expected_rate.push_back(c.achieved_rate);
   }
-  const StepTables step = make_step_tables(data, tables, params, model);
+  const PolicyTables policy_tables = make_policy_tables(policy, data);
+  std::vector<PolicyState> states(replicates, initial_policy_state(policy_tables, data));
+  // Replicates share the first year's tables; the policy feedback then differs by replicate.
+  const StepTables step = make_step_tables(data, tables, params, model, step_inputs(policy, states[0]));
   const std::int32_t start_month = month_index(run.start_year, 1);
   engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(run.replicates), start_month);
-  engine.initialize_history(step, make_history_tables(params));
+  engine.initialize_history({step}, make_history_tables(params));
 
   const auto start = engine.count_enrolled(data.contracts.size());
   for (std::size_t r = 0; r < replicates; ++r) {
@@ -143,8 +226,18 @@ ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, 
       engine.step_month(month_index(run.start_year + y, m + 1));
       if (progress) progress(y * 12 + m + 1, months_total);
     }
-    store_year(data, engine.tally_year(month_index(run.start_year + y, 12)), replicates,
-               static_cast<std::size_t>(y), cells, res);
+    const YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
+    store_year(data, tallies, replicates, static_cast<std::size_t>(y), cells, res);
+    std::vector<StepTables> next;
+    for (std::size_t r = 0; r < replicates; ++r) {
+      const PolicyState before = states[r];
+      const auto money = run_policy_year(policy, policy_tables, data, contract_years(data, tallies, r), states[r]);
+      store_policy_year(data, money, before, r, static_cast<std::size_t>(y), cells, res);
+      if (y + 1 < run.years) {
+        next.push_back(make_step_tables(data, tables, params, model, step_inputs(policy, states[r])));
+      }
+    }
+    if (!next.empty()) engine.set_step_tables(next);
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;

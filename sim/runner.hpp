@@ -8,6 +8,7 @@
 
 #include "sim/config.hpp"
 #include "sim/engine.hpp"
+#include "sim/policy.hpp"
 #include "sim/reference_data.hpp"
 #include "sim/step_tables.hpp"
 
@@ -26,6 +27,15 @@ struct ScenarioResults {
   std::vector<std::int64_t> enrollment_member_months, deaths, births, ed_visits, inpatient_days,
       default_assigned_members, chose_plan_members, disenrollments;
   std::vector<double> medical_cost_usd;
+  /// Money from the policy engine, [replicate][year][county][plan], nominal dollars.
+  std::vector<double> capitation_usd, withhold_usd, withhold_returned_usd, incentive_usd,
+      sanction_usd, admin_cost_usd, quality_effort_cost_usd, net_income_usd, reinvestment_usd,
+      primary_care_usd;
+  /// Quality results, [replicate][year][county][plan].
+  std::vector<double> plan_quality_score, qwi_targets_met_share, default_assignment_share;
+  std::vector<std::int64_t> measures_below_mpl, measures_at_hpl, corrective_action;
+  /// Plan effort in force during the year, [replicate][year][county][plan][measure], log-odds.
+  std::vector<double> quality_effort_logit;
   /// [replicate][county][plan]: members enrolled at the start of the first month.
   std::vector<std::int64_t> enrollment_start;
   /// [replicate][year][county][plan][measure]
@@ -51,8 +61,14 @@ std::uint64_t pool_members(std::uint64_t members, const ModelParameters& params)
 PopulationLayout population_layout(std::uint64_t members, std::uint64_t pool, int years,
                                    const ModelParameters& params);
 
-/// Runs one scenario on `engine`. Throws UsageError if the run cannot be represented
-/// (more than 2^32 - 1 slots per replicate).
+/// Runs one scenario on `engine`: each replicate has its own policy feedback (effort, default
+/// shares). Throws UsageError if the run cannot be represented (more than 2^32 - 1 slots per
+/// replicate) and ScenarioError for policy settings that name unknown measures or plans.
+ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& policy,
+                             const ReferenceData& data, Engine& engine,
+                             const ProgressFn& progress = {});
+
+/// The same with the default (2024) policy rules.
 ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, Engine& engine,
                              const ProgressFn& progress = {});
 

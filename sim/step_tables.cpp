@@ -277,10 +277,21 @@ std::vector<double> monthly_conception_hazard(const ModelParameters& p, const Sy
   return h;
 }
 
+std::array<double, kAidCount> capitation_pmpm(const ModelParameters& p,
+                                              const StepPolicyInputs& policy) {
+  std::array<double, kAidCount> out{};
+  for (std::size_t a = 0; a < out.size(); ++a) {
+    const double v = policy.capitation_pmpm_usd[a] >= 0 ? policy.capitation_pmpm_usd[a] : p.capitation_pmpm_usd[a];
+    out[a] = v * policy.capitation_scale;
+  }
+  return out;
+}
+
 StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
                             const ModelParameters& p, const ServiceModel& s,
-                            const std::vector<double>& effort_logit,
-                            const std::vector<double>& default_share) {
+                            const StepPolicyInputs& policy) {
+  const std::vector<double>& effort_logit = policy.effort_logit;
+  const std::vector<double>& default_share = policy.default_share;
   const std::size_t K = d.measures.size(), C = d.counties.size(), N = d.contracts.size();
   PHSIM_EXPECTS(K <= static_cast<std::size_t>(kMaxMeasures),
                 d.origin + "/measures.csv: at most " + std::to_string(kMaxMeasures) + " measures",
@@ -304,7 +315,7 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   // Churn and plan choice.
   v.disenroll_thr = probability_threshold(monthly_from_annual(p.disenroll_annual));
   v.reenroll_thr = probability_threshold(p.reenroll_monthly);
-  st.default_thr.assign(C, probability_threshold(p.default_rate));
+  st.default_thr.assign(C, probability_threshold(policy.default_rate >= 0 ? policy.default_rate : p.default_rate));
   st.contract_first.assign(C, 0);
   st.contract_count.assign(C, 0);
   for (std::size_t k = 0; k < N; ++k) {
@@ -366,6 +377,10 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   // Costs (whole dollars).
   for (int a = 0; a < kAidCount; ++a) {
     v.base_cost_usd[a] = static_cast<std::uint32_t>(std::lround(p.capitation_pmpm_usd[static_cast<std::size_t>(a)] * p.base_medical_fraction));
+  }
+  const auto pmpm = capitation_pmpm(p, policy);
+  for (int a = 0; a < kAidCount; ++a) {
+    v.capitation_cents[a] = static_cast<std::uint32_t>(std::llround(pmpm[static_cast<std::size_t>(a)] * 100.0));
   }
   v.ed_cost_usd = static_cast<std::uint32_t>(std::lround(p.cost_ed_usd));
   v.inpatient_day_cost_usd = static_cast<std::uint32_t>(std::lround(p.cost_inpatient_day_usd));

@@ -95,13 +95,24 @@ struct StepTables {
   std::vector<std::uint64_t> aid_cum;
 };
 
-/// Builds the step tables. `effort_logit` ([contract * measures + k]) adds policy-driven
-/// log-odds; empty means zero. `default_share` ([contract], within county) overrides the
-/// default-assignment shares; empty means proportional to enrollment.
+/// What the policy engine feeds into the step (one set per replicate).
+struct StepPolicyInputs {
+  std::vector<double> effort_logit;   ///< [contract * measures + k]; empty = zero
+  std::vector<double> default_share;  ///< [contract] within county; empty = by enrollment
+  /// Capitation PMPM by aid category; negative = the data's capitation.<aid>_pmpm_usd.
+  std::array<double, kAidCount> capitation_pmpm_usd{-1.0, -1.0, -1.0, -1.0, -1.0};
+  double capitation_scale = 1.0;
+  double default_rate = -1.0;  ///< negative = the data's aaip.default_rate
+};
+
+/// Builds the step tables for one replicate.
 StepTables make_step_tables(const ReferenceData& data, const SynthesisTables& tables,
                             const ModelParameters& params, const ServiceModel& model,
-                            const std::vector<double>& effort_logit = {},
-                            const std::vector<double>& default_share = {});
+                            const StepPolicyInputs& policy = {});
+
+/// Capitation PMPM by aid category in effect for `policy` (data values where unset, scaled).
+std::array<double, kAidCount> capitation_pmpm(const ModelParameters& params,
+                                              const StepPolicyInputs& policy);
 
 /// Host copies of the history tables (kernels/history.hpp).
 struct HistoryTables {

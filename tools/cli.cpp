@@ -168,7 +168,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   std::vector<ScenarioResults> results;
   RunMetadata meta;
   for (const auto& s : scenarios) {
-    results.push_back(run_scenario(s.run, data, *engine, [&](int done, int total) {
+    results.push_back(run_scenario(s.run, s.policy, data, *engine, [&](int done, int total) {
       progress.update(s.run.name, done, total);
     }));
     meta.scenario_names.push_back(s.run.name);

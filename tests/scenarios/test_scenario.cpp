@@ -2,6 +2,8 @@
 // the resolved text and its hash, and robustness against malformed input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include <initializer_list>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scenarios/scenario.hpp"
@@ -36,12 +39,16 @@ ReferenceData small_data() {
     c.enrollment = 1000;
     d.counties.push_back(c);
   }
-  for (const char* name : {"L.A. Care Health Plan", "Health Net Community Solutions"}) {
+  // Kaiser: the default of policy.auto_assignment.excluded_plans.
+  for (const char* name : {"L.A. Care Health Plan", "Health Net Community Solutions",
+                           "Kaiser Permanente (Kaiser Foundation Health Plan)"}) {
     Plan p;
     p.name = name;
     d.plans.push_back(p);
   }
-  for (const char* id : {"W30-6", "GSD>9"}) {
+  // The measures the policy defaults name (policy.qwi.measures, policy.auto_assignment.measures).
+  for (const char* id : {"W30-6", "GSD>9", "W30-2", "WCV", "CIS-10", "PPC-Pre", "PPC-Pst", "CBP",
+                         "BCS-E", "CCS"}) {
     Measure m;
     m.id = id;
     d.measures.push_back(m);
@@ -52,6 +59,25 @@ ReferenceData small_data() {
 
 const ReferenceData& data() {
   static const ReferenceData d = small_data();
+  return d;
+}
+
+/// small_data() plus the parameters behind the data-dependent policy defaults.
+ReferenceData data_with_parameters() {
+  ReferenceData d = small_data();
+  for (const auto& [key, value] : std::vector<std::pair<std::string, double>>{
+           {"capitation.child_pmpm_usd", 137},
+           {"capitation.adult_parent_pmpm_usd", 333},
+           {"capitation.adult_expansion_pmpm_usd", 392},
+           {"capitation.disabled_pmpm_usd", 1143},
+           {"capitation.aged_pmpm_usd", 686},
+           {"aaip.default_rate", 0.3},
+           {"qwi.withhold_fraction", 0.005}}) {
+    Parameter p;
+    p.key = key;
+    p.value = value;
+    d.parameters.push_back(p);
+  }
   return d;
 }
 
@@ -292,7 +318,8 @@ TEST(Validate, UnknownKeySuggestsTheClosestAndListsTheAllowed) {
                         {"bad.toml: unknown key 'run.replicate'", "did you mean 'replicates'?",
                          "members, name, replicates, seed, start_year, years"});
   expect_scenario_error("[runn]\nseed = 1\n",
-                        {"bad.toml: unknown key 'runn'", "did you mean 'run'?", "extends, run"});
+                        {"bad.toml: unknown key 'runn'", "did you mean 'run'?",
+                         "extends, policy, run"});
   try {
     parse("[run]\ncolour = \"blue\"\n");
     FAIL() << "no exception";
@@ -576,6 +603,582 @@ TEST(Overrides, InvalidValuesNameTheFlag) {
   o = {};
   o.members = 18446744073709551615ull;
   try_override(o, {"--members:", "got 18446744073709551615"});
+}
+
+// ---- [policy.*] ---------------------------------------------------------------------------------
+
+/// Every PolicySettings field of `a` equals that of `b`.
+void expect_same_policy(const PolicySettings& a, const PolicySettings& b) {
+  EXPECT_EQ(a.capitation.pmpm_usd, b.capitation.pmpm_usd);
+  EXPECT_EQ(a.capitation.scale, b.capitation.scale);
+  EXPECT_EQ(a.qwi.enabled, b.qwi.enabled);
+  EXPECT_EQ(a.qwi.withhold_fraction, b.qwi.withhold_fraction);
+  EXPECT_EQ(a.qwi.measures, b.qwi.measures);
+  EXPECT_EQ(a.qwi.target, b.qwi.target);
+  EXPECT_EQ(a.qwi.improvement_points, b.qwi.improvement_points);
+  EXPECT_EQ(a.qwi.proxy_targets, b.qwi.proxy_targets);
+  EXPECT_EQ(a.qwi.proxy_met_share, b.qwi.proxy_met_share);
+  EXPECT_EQ(a.qwi.redistribute_unearned, b.qwi.redistribute_unearned);
+  EXPECT_EQ(a.qwi.incentive_min_share_met, b.qwi.incentive_min_share_met);
+  EXPECT_EQ(a.qwi.min_denominator, b.qwi.min_denominator);
+  EXPECT_EQ(a.sanctions.enabled, b.sanctions.enabled);
+  EXPECT_EQ(a.sanctions.measures, b.sanctions.measures);
+  EXPECT_EQ(a.sanctions.base_usd, b.sanctions.base_usd);
+  EXPECT_EQ(a.sanctions.usd_per_missed_case, b.sanctions.usd_per_missed_case);
+  EXPECT_EQ(a.sanctions.tier_starts, b.sanctions.tier_starts);
+  EXPECT_EQ(a.sanctions.tier_multipliers, b.sanctions.tier_multipliers);
+  EXPECT_EQ(a.sanctions.max_usd, b.sanctions.max_usd);
+  EXPECT_EQ(a.sanctions.min_denominator, b.sanctions.min_denominator);
+  const auto &x = a.auto_assignment, &y = b.auto_assignment;
+  EXPECT_EQ(x.enabled, y.enabled);
+  EXPECT_EQ(x.default_rate, y.default_rate);
+  EXPECT_EQ(x.measures, y.measures);
+  EXPECT_EQ(x.points_mpl, y.points_mpl);
+  EXPECT_EQ(x.points_hpl, y.points_hpl);
+  EXPECT_EQ(x.points_improvement, y.points_improvement);
+  EXPECT_EQ(x.improvement_points, y.improvement_points);
+  EXPECT_EQ(x.quality_weight, y.quality_weight);
+  EXPECT_EQ(x.share_floor, y.share_floor);
+  EXPECT_EQ(x.share_cap, y.share_cap);
+  EXPECT_EQ(x.excluded_plans, y.excluded_plans);
+  EXPECT_EQ(x.min_denominator, y.min_denominator);
+  EXPECT_EQ(a.plan_response.enabled, b.plan_response.enabled);
+  EXPECT_EQ(a.plan_response.max_effort_logit, b.plan_response.max_effort_logit);
+  EXPECT_EQ(a.plan_response.half_saturation_usd, b.plan_response.half_saturation_usd);
+  EXPECT_EQ(a.plan_response.cost_pmpm_per_logit, b.plan_response.cost_pmpm_per_logit);
+  EXPECT_EQ(a.plan_response.adjustment, b.plan_response.adjustment);
+  EXPECT_EQ(a.plan_response.margin_horizon_months, b.plan_response.margin_horizon_months);
+  EXPECT_EQ(a.reinvestment.enabled, b.reinvestment.enabled);
+  EXPECT_EQ(a.reinvestment.tier1_fraction, b.reinvestment.tier1_fraction);
+  EXPECT_EQ(a.reinvestment.tier2_fraction, b.reinvestment.tier2_fraction);
+  EXPECT_EQ(a.reinvestment.tier2_threshold_fraction_of_revenue,
+            b.reinvestment.tier2_threshold_fraction_of_revenue);
+  EXPECT_EQ(a.reinvestment.admin_fraction, b.reinvestment.admin_fraction);
+  EXPECT_EQ(a.reinvestment.primary_care_fraction, b.reinvestment.primary_care_fraction);
+}
+
+TEST(Policy, EmbeddedBaselineYieldsTheDocumentedDefaults) {
+  const Scenario s = load_default_scenario(data());
+  expect_same_policy(s.policy, PolicySettings{});
+  // The 2024 values baseline.toml and scenarios/README.md document.
+  const PolicySettings& p = s.policy;
+  EXPECT_EQ(p.capitation.scale, 1.0);
+  for (const double pmpm : p.capitation.pmpm_usd) EXPECT_LT(pmpm, 0.0);  // no data parameters
+  EXPECT_TRUE(p.qwi.enabled);
+  EXPECT_EQ(p.qwi.withhold_fraction, 0.005);
+  EXPECT_EQ(p.qwi.measures, (std::vector<std::string>{"CBP", "GSD>9", "PPC-Pre", "PPC-Pst", "WCV",
+                                                       "W30-6", "W30-2"}));
+  EXPECT_EQ(p.qwi.target, "mpl_or_improvement");
+  EXPECT_EQ(p.qwi.improvement_points, 2.0);
+  EXPECT_EQ(p.qwi.proxy_targets, 3);
+  EXPECT_EQ(p.qwi.proxy_met_share, 0.5);
+  EXPECT_TRUE(p.qwi.redistribute_unearned);
+  EXPECT_EQ(p.qwi.incentive_min_share_met, 0.8);
+  EXPECT_EQ(p.qwi.min_denominator, 30);
+  EXPECT_TRUE(p.sanctions.enabled);
+  EXPECT_TRUE(p.sanctions.measures.empty());
+  EXPECT_EQ(p.sanctions.base_usd, 5000.0);
+  EXPECT_EQ(p.sanctions.usd_per_missed_case, 20.0);
+  EXPECT_EQ(p.sanctions.tier_starts, (std::vector<int>{1, 3, 6}));
+  EXPECT_EQ(p.sanctions.tier_multipliers, (std::vector<double>{1.0, 1.5, 2.0}));
+  EXPECT_EQ(p.sanctions.max_usd, 890000.0);
+  EXPECT_EQ(p.sanctions.min_denominator, 30);
+  EXPECT_TRUE(p.auto_assignment.enabled);
+  EXPECT_LT(p.auto_assignment.default_rate, 0.0);  // no data parameter
+  EXPECT_EQ(p.auto_assignment.measures.size(), 10u);
+  EXPECT_EQ(p.auto_assignment.quality_weight, 1.0);
+  EXPECT_EQ(p.auto_assignment.share_floor, 0.25);
+  EXPECT_EQ(p.auto_assignment.share_cap, 0.75);
+  EXPECT_EQ(p.auto_assignment.excluded_plans,
+            (std::vector<std::string>{"Kaiser Permanente (Kaiser Foundation Health Plan)"}));
+  EXPECT_TRUE(p.plan_response.enabled);
+  EXPECT_EQ(p.plan_response.max_effort_logit, 0.6);
+  EXPECT_EQ(p.plan_response.half_saturation_usd, 6.0);
+  EXPECT_EQ(p.plan_response.adjustment, 0.5);
+  EXPECT_TRUE(p.reinvestment.enabled);
+  EXPECT_EQ(p.reinvestment.tier1_fraction, 0.05);
+  EXPECT_EQ(p.reinvestment.tier2_fraction, 0.075);
+  EXPECT_EQ(p.reinvestment.tier2_threshold_fraction_of_revenue, 0.02);
+  EXPECT_EQ(p.reinvestment.admin_fraction, 0.051);
+  EXPECT_EQ(p.reinvestment.primary_care_fraction, 0.07);
+}
+
+TEST(Policy, ResolvedTextListsEveryPolicyKey) {
+  const Scenario s = parse("");
+  const toml::table doc = toml::parse(s.resolved_toml);
+  const auto* policy = doc["policy"].as_table();
+  ASSERT_NE(policy, nullptr) << s.resolved_toml;
+  EXPECT_EQ(policy->size(), 6u);
+  // Without the data parameters the five PMPMs and default_rate are left out.
+  const std::vector<std::pair<std::string, std::size_t>> sizes = {
+      {"capitation", 1},    {"qwi", 10},          {"sanctions", 8},
+      {"auto_assignment", 11}, {"plan_response", 6}, {"reinvestment", 6}};
+  for (const auto& [table, size] : sizes) {
+    const auto* t = doc["policy"][table].as_table();
+    ASSERT_NE(t, nullptr) << table;
+    EXPECT_EQ(t->size(), size) << table << "\n" << s.resolved_toml;
+  }
+  EXPECT_EQ(doc["policy"]["qwi"]["withhold_fraction"].value<double>(), 0.005);
+  EXPECT_EQ(doc["policy"]["qwi"]["target"].value<std::string>(), "mpl_or_improvement");
+  EXPECT_EQ(doc["policy"]["sanctions"]["tier_starts"][2].value<std::int64_t>(), 6);
+  EXPECT_TRUE(doc["policy"]["sanctions"]["tier_multipliers"][0].is_floating_point());
+  EXPECT_EQ(doc["policy"]["sanctions"]["measures"].as_array()->size(), 0u);
+  EXPECT_EQ(doc["policy"]["auto_assignment"]["excluded_plans"][0].value<std::string>(),
+            "Kaiser Permanente (Kaiser Foundation Health Plan)");
+  EXPECT_EQ(doc["policy"]["reinvestment"]["admin_fraction"].value<double>(), 0.051);
+  EXPECT_FALSE(doc["policy"]["capitation"]["child_pmpm_usd"]);
+  EXPECT_FALSE(doc["policy"]["auto_assignment"]["default_rate"]);
+}
+
+TEST(Policy, ResolvedTextTakesDataDependentDefaultsFromTheData) {
+  const ReferenceData d = data_with_parameters();
+  const Scenario s = parse_scenario("", "test.toml", "", d);
+  const toml::table doc = toml::parse(s.resolved_toml);
+  const std::array<std::pair<const char*, double>, 5> pmpm = {{{"child_pmpm_usd", 137},
+                                                               {"adult_parent_pmpm_usd", 333},
+                                                               {"adult_expansion_pmpm_usd", 392},
+                                                               {"disabled_pmpm_usd", 1143},
+                                                               {"aged_pmpm_usd", 686}}};
+  for (std::size_t aid = 0; aid < pmpm.size(); ++aid) {
+    const auto& [key, value] = pmpm[aid];
+    EXPECT_TRUE(doc["policy"]["capitation"][key].is_floating_point()) << key;
+    EXPECT_EQ(doc["policy"]["capitation"][key].value<double>(), value) << key;
+    EXPECT_EQ(s.policy.capitation.pmpm_usd[aid], value) << key;
+  }
+  EXPECT_EQ(doc["policy"]["capitation"].as_table()->size(), 6u);
+  EXPECT_EQ(doc["policy"]["auto_assignment"]["default_rate"].value<double>(), 0.3);
+  EXPECT_EQ(s.policy.auto_assignment.default_rate, 0.3);
+  // Only those keys take data values (qwi.withhold_fraction is in the data but not data-keyed).
+  EXPECT_EQ(s.policy.qwi.withhold_fraction, 0.005);
+  // The baseline resolves the same way.
+  EXPECT_EQ(load_default_scenario(d).resolved_toml, s.resolved_toml);
+  // A written value wins over the data; the others still come from the data.
+  const Scenario set = parse_scenario(
+      "[policy.capitation]\nchild_pmpm_usd = 150\n[policy.auto_assignment]\ndefault_rate = 0\n",
+      "set.toml", "", d);
+  EXPECT_EQ(set.policy.capitation.pmpm_usd[0], 150.0);
+  EXPECT_EQ(set.policy.capitation.pmpm_usd[4], 686.0);
+  EXPECT_EQ(set.policy.auto_assignment.default_rate, 0.0);
+  const toml::table set_doc = toml::parse(set.resolved_toml);
+  EXPECT_EQ(set_doc["policy"]["capitation"]["child_pmpm_usd"].value<double>(), 150.0);
+  EXPECT_EQ(set_doc["policy"]["auto_assignment"]["default_rate"].value<double>(), 0.0);
+  // Without the data, a written value still applies.
+  EXPECT_EQ(parse("[policy.capitation]\naged_pmpm_usd = 700.5\n").policy.capitation.pmpm_usd[4],
+            700.5);
+  // Overrides keep the data values (they are in the resolved text now).
+  Scenario o = s;
+  apply_overrides(o, ScenarioOverrides{}, d);
+  EXPECT_EQ(o.resolved_toml, s.resolved_toml);
+  EXPECT_EQ(o.policy.capitation.pmpm_usd, s.policy.capitation.pmpm_usd);
+  ScenarioOverrides years;
+  years.years = 2;
+  apply_overrides(o, years, d);
+  EXPECT_EQ(o.policy.capitation.pmpm_usd, s.policy.capitation.pmpm_usd);
+  EXPECT_EQ(o.policy.auto_assignment.default_rate, 0.3);
+}
+
+TEST(Policy, DataDependentDefaultsAreCheckedAndPartialDataIsFine) {
+  ReferenceData partial = small_data();
+  Parameter child;
+  child.key = "capitation.child_pmpm_usd";
+  child.value = 140;
+  partial.parameters.push_back(child);
+  const Scenario s = parse_scenario("", "test.toml", "", partial);
+  EXPECT_EQ(s.policy.capitation.pmpm_usd[0], 140.0);
+  EXPECT_LT(s.policy.capitation.pmpm_usd[1], 0.0);
+  EXPECT_EQ(toml::parse(s.resolved_toml)["policy"]["capitation"].as_table()->size(), 2u);
+  // A data value outside the key's range is reported with the key and the parameter.
+  ReferenceData bad = small_data();
+  Parameter rate;
+  rate.key = "aaip.default_rate";
+  rate.value = 1.5;
+  bad.parameters.push_back(rate);
+  bad.origin = "mydata";
+  expect_error<ScenarioError>(
+      [&] { parse_scenario("", "test.toml", "", bad); },
+      {"test.toml: key 'policy.auto_assignment.default_rate'", "'aaip.default_rate'", "mydata",
+       "expected a number in 0..1, got 1.5"});
+  // Writing the key repairs it.
+  EXPECT_EQ(parse_scenario("[policy.auto_assignment]\ndefault_rate = 0.2\n", "t.toml", "", bad)
+                .policy.auto_assignment.default_rate,
+            0.2);
+}
+
+TEST(Policy, DefaultNamesMustExistInTheData) {
+  ReferenceData d = small_data();
+  d.measures.erase(std::remove_if(d.measures.begin(), d.measures.end(),
+                                  [](const Measure& m) { return m.id == "CBP"; }),
+                   d.measures.end());
+  expect_error<ScenarioError>([&] { parse_scenario("", "t.toml", "", d); },
+                              {"t.toml: key 'policy.qwi.measures' is not set and its default",
+                               "unknown measure \"CBP\""});
+  const std::string without_cbp =
+      "[policy.qwi]\nmeasures = [\"GSD>9\"]\n"
+      "[policy.auto_assignment]\nmeasures = [\"W30-6\", \"WCV\"]\n";
+  const Scenario s = parse_scenario(without_cbp, "t.toml", "", d);
+  EXPECT_EQ(s.policy.qwi.measures, std::vector<std::string>{"GSD>9"});
+}
+
+TEST(Policy, WrittenValuesReachTheScenario) {
+  const Scenario s = parse(
+      "[policy.capitation]\nscale = 1.1\n"
+      "[policy.qwi]\nenabled = false\nwithhold_fraction = 0.2\nmeasures = []\ntarget = \"hpl\"\n"
+      "improvement_points = 0\nproxy_targets = 0\nproxy_met_share = 1\n"
+      "redistribute_unearned = false\nincentive_min_share_met = 0\nmin_denominator = 100000\n"
+      "[policy.sanctions]\nmeasures = [\"W30-6\", \"GSD>9\"]\nbase_usd = 0\n"
+      "usd_per_missed_case = 1e12\ntier_starts = [1]\ntier_multipliers = [3]\nmax_usd = 0\n"
+      "[policy.auto_assignment]\nenabled = false\nquality_weight = 20\nshare_floor = 0.5\n"
+      "share_cap = 0.5\nexcluded_plans = []\npoints_hpl = 0\n"
+      "[policy.plan_response]\nhalf_saturation_usd = 1e6\nmax_effort_logit = 5\nadjustment = 1\n"
+      "[policy.reinvestment]\nenabled = false\ntier2_fraction = 1\nadmin_fraction = 0\n");
+  const PolicySettings& p = s.policy;
+  EXPECT_EQ(p.capitation.scale, 1.1);
+  EXPECT_FALSE(p.qwi.enabled);
+  EXPECT_EQ(p.qwi.withhold_fraction, 0.2);
+  EXPECT_TRUE(p.qwi.measures.empty());
+  EXPECT_EQ(p.qwi.target, "hpl");
+  EXPECT_EQ(p.qwi.proxy_targets, 0);
+  EXPECT_EQ(p.qwi.proxy_met_share, 1.0);
+  EXPECT_FALSE(p.qwi.redistribute_unearned);
+  EXPECT_EQ(p.qwi.min_denominator, 100000);
+  EXPECT_EQ(p.sanctions.measures, (std::vector<std::string>{"W30-6", "GSD>9"}));
+  EXPECT_EQ(p.sanctions.base_usd, 0.0);
+  EXPECT_EQ(p.sanctions.usd_per_missed_case, 1e12);
+  EXPECT_EQ(p.sanctions.tier_starts, std::vector<int>{1});
+  EXPECT_EQ(p.sanctions.tier_multipliers, std::vector<double>{3.0});
+  EXPECT_FALSE(p.auto_assignment.enabled);
+  EXPECT_EQ(p.auto_assignment.quality_weight, 20.0);
+  EXPECT_EQ(p.auto_assignment.share_floor, 0.5);  // floor == cap is allowed
+  EXPECT_TRUE(p.auto_assignment.excluded_plans.empty());
+  EXPECT_EQ(p.auto_assignment.points_hpl, 0.0);
+  EXPECT_EQ(p.plan_response.half_saturation_usd, 1e6);
+  EXPECT_EQ(p.plan_response.max_effort_logit, 5.0);
+  EXPECT_FALSE(p.reinvestment.enabled);
+  EXPECT_EQ(p.reinvestment.tier2_fraction, 1.0);
+  // Unwritten keys keep their defaults.
+  EXPECT_EQ(p.sanctions.min_denominator, 30);
+  EXPECT_EQ(p.plan_response.cost_pmpm_per_logit, 1.0);
+  // The resolved text reparses to the same scenario.
+  const Scenario again = parse(s.resolved_toml);
+  EXPECT_EQ(again.hash, s.hash);
+  expect_same_policy(again.policy, s.policy);
+}
+
+TEST(Policy, IntegersForNumbersAreStoredAsFloatsAndHashAlike) {
+  const std::string plain = parse("").hash;
+  EXPECT_EQ(parse("[policy.sanctions]\ntier_multipliers = [1, 1.5, 2]\nbase_usd = 5000\n").hash,
+            plain);
+  EXPECT_EQ(parse("policy.sanctions.tier_starts = [0x1, 3, 6]\n").hash, plain);
+  EXPECT_EQ(parse("policy = { reinvestment = { admin_fraction = 0.051 } }\n").hash, plain);
+  const Scenario s = parse("[policy.qwi]\nwithhold_fraction = 0\n");
+  EXPECT_EQ(s.policy.qwi.withhold_fraction, 0.0);
+  EXPECT_TRUE(toml::parse(s.resolved_toml)["policy"]["qwi"]["withhold_fraction"].is_floating_point());
+  EXPECT_NE(s.hash, plain);
+}
+
+TEST(Policy, ResolvedFloatsAreShortAndExact) {
+  const Scenario s = parse(
+      "[policy.qwi]\nwithhold_fraction = 0.0050000000000000001\n"
+      "[policy.sanctions]\nmax_usd = 1e12\nbase_usd = 0.30000000000000004\n"
+      "[policy.plan_response]\nhalf_saturation_usd = 1e-7\n");
+  for (const std::string line :
+       {"\nwithhold_fraction = 0.005\n", "\nmax_usd = 1e+12\n", "\nbase_usd = 0.30000000000000004\n",
+        "\nhalf_saturation_usd = 1e-07\n", "\ntier_multipliers = [ 1.0, 1.5, 2.0 ]\n",
+        "\nmeasures = []\n", "\n[policy.qwi]\n", "\n[run]\n"}) {
+    EXPECT_NE(s.resolved_toml.find(line), std::string::npos) << line << "\n" << s.resolved_toml;
+  }
+  EXPECT_EQ(s.policy.sanctions.base_usd, 0.1 + 0.2);
+  const Scenario again = parse(s.resolved_toml);
+  EXPECT_EQ(again.resolved_toml, s.resolved_toml);
+  expect_same_policy(again.policy, s.policy);
+  // The text is what toml++ reads back as the same document.
+  EXPECT_EQ(toml::parse(s.resolved_toml), toml::parse(again.resolved_toml));
+}
+
+TEST(Policy, HashChangesWithPolicyValues) {
+  std::vector<std::string> hashes{parse("").hash};
+  for (const std::string text :
+       {"[policy.qwi]\nwithhold_fraction = 0.02\n", "[policy.sanctions]\nenabled = false\n",
+        "[policy.sanctions]\ntier_starts = [1, 3, 7]\n",
+        "[policy.auto_assignment]\nexcluded_plans = []\n",
+        "[policy.capitation]\nchild_pmpm_usd = 137\n"}) {
+    const std::string h = parse(text).hash;
+    EXPECT_EQ(std::find(hashes.begin(), hashes.end(), h), hashes.end()) << text;
+    hashes.push_back(h);
+  }
+}
+
+// ---- shipped scenarios ----------------------------------------------------------------------------
+
+Scenario embedded(const std::string& name, const ReferenceData& d = data()) {
+  return parse_scenario(embedded_scenario(name), "<embedded>/" + name, "", d);
+}
+
+TEST(ShippedScenarios, AreEmbedded) {
+  const auto names = embedded_scenarios();
+  for (const char* name : {"baseline.toml", "qwi_withhold_2pct.toml",
+                           "auto_assignment_quality_heavy.toml", "no_sanctions.toml"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+}
+
+TEST(ShippedScenarios, EachLoadsAndSetsWhatItSays) {
+  const Scenario base = load_default_scenario(data());
+
+  const Scenario qwi = embedded("qwi_withhold_2pct.toml");
+  EXPECT_EQ(qwi.run.name, "qwi_withhold_2pct");
+  EXPECT_EQ(qwi.policy.qwi.withhold_fraction, 0.02);
+  PolicySettings expect = base.policy;
+  expect.qwi.withhold_fraction = 0.02;
+  expect_same_policy(qwi.policy, expect);
+
+  const Scenario aa = embedded("auto_assignment_quality_heavy.toml");
+  EXPECT_EQ(aa.run.name, "auto_assignment_quality_heavy");
+  expect = base.policy;
+  expect.auto_assignment.quality_weight = 3.0;
+  expect.auto_assignment.share_floor = 0.1;
+  expect.auto_assignment.share_cap = 0.9;
+  expect_same_policy(aa.policy, expect);
+
+  const Scenario ns = embedded("no_sanctions.toml");
+  EXPECT_EQ(ns.run.name, "no_sanctions");
+  EXPECT_FALSE(ns.policy.sanctions.enabled);
+  expect = base.policy;
+  expect.sanctions.enabled = false;
+  expect_same_policy(ns.policy, expect);
+
+  // Everything else, [run] included (but the name), is the baseline's.
+  for (const Scenario* s : {&qwi, &aa, &ns}) {
+    EXPECT_EQ(s->run.members, base.run.members);
+    EXPECT_EQ(s->run.seed, base.run.seed);
+    EXPECT_EQ(s->run.start_year, base.run.start_year);
+    EXPECT_EQ(s->run.years, base.run.years);
+    EXPECT_NE(s->hash, base.hash);
+  }
+  EXPECT_NE(qwi.hash, aa.hash);
+  EXPECT_NE(aa.hash, ns.hash);
+}
+
+TEST(ShippedScenarios, SourceFilesResolveLikeTheEmbeddedCopies) {
+  const ReferenceData d = data_with_parameters();
+  for (const std::string name : {"baseline.toml", "qwi_withhold_2pct.toml",
+                                 "auto_assignment_quality_heavy.toml", "no_sanctions.toml"}) {
+    const Scenario file =
+        load_scenario(std::string(PHSIM_SOURCE_DIR) + "/scenarios/" + name, d);
+    const Scenario copy = embedded(name, d);
+    EXPECT_EQ(file.resolved_toml, copy.resolved_toml) << name;
+    EXPECT_EQ(copy.policy.capitation.pmpm_usd[3], 1143.0) << name;
+    EXPECT_EQ(copy.policy.auto_assignment.default_rate, 0.3) << name;
+  }
+}
+
+// ---- [policy.*] validation --------------------------------------------------------------------------
+
+TEST(PolicyValidate, UnknownMeasureIdInAList) {
+  expect_scenario_error("[policy.qwi]\nmeasures = [\"CBP\", \"XYZ-1\"]\n",
+                        {"bad.toml: key 'policy.qwi.measures': unknown measure \"XYZ-1\"",
+                         "known measures: \"W30-6\"", "(at index 1)"});
+  expect_scenario_error("[policy.auto_assignment]\nmeasures = [\"CPB\"]\n",
+                        {"bad.toml: key 'policy.auto_assignment.measures': unknown measure \"CPB\"",
+                         "did you mean \"CBP\"?", "(at index 0)"});
+  expect_scenario_error("[policy.sanctions]\nmeasures = [\"W30\"]\n",
+                        {"bad.toml: key 'policy.sanctions.measures': unknown measure \"W30\""});
+  expect_scenario_error(
+      "[policy.qwi]\nmeasures = [\"CBP\", \"WCV\", \"CBP\"]\n",
+      {"bad.toml: key 'policy.qwi.measures': expected an array of distinct measure names, got "
+       "\"CBP\" twice (at index 0 and 2)"});
+}
+
+TEST(PolicyValidate, UnknownPlanInExcludedPlans) {
+  expect_scenario_error(
+      "[policy.auto_assignment]\nexcluded_plans = [\"Kaiser Permanente\"]\n",
+      {"bad.toml: key 'policy.auto_assignment.excluded_plans': unknown plan \"Kaiser Permanente\"",
+       "known plans: \"L.A. Care Health Plan\""});
+  expect_scenario_error(
+      "[policy.auto_assignment]\nexcluded_plans = [\"L.A. Care Health Plans\"]\n",
+      {"key 'policy.auto_assignment.excluded_plans'", "did you mean \"L.A. Care Health Plan\"?"});
+}
+
+TEST(PolicyValidate, OutOfRange) {
+  expect_scenario_error(
+      "[policy.qwi]\nwithhold_fraction = 0.5\n",
+      {"bad.toml: key 'policy.qwi.withhold_fraction': expected a number in 0..0.2, got 0.5"});
+  expect_scenario_error("[policy.qwi]\nwithhold_fraction = -0.01\n", {"got -0.01"});
+  expect_scenario_error("[policy.qwi]\nwithhold_fraction = nan\n",
+                        {"key 'policy.qwi.withhold_fraction'", "got nan"});
+  expect_scenario_error("[policy.qwi]\nproxy_targets = 101\n",
+                        {"key 'policy.qwi.proxy_targets': expected an integer in 0..100, got 101"});
+  expect_scenario_error(
+      "[policy.qwi]\nmin_denominator = 100001\n",
+      {"key 'policy.qwi.min_denominator': expected an integer in 0..100000, got 100001"});
+  expect_scenario_error("[policy.qwi]\nproxy_met_share = 1.5\n",
+                        {"key 'policy.qwi.proxy_met_share': expected a number in 0..1"});
+  expect_scenario_error(
+      "[policy.capitation]\nchild_pmpm_usd = -1\n",
+      {"key 'policy.capitation.child_pmpm_usd': expected a number in 0..1000000000000, got -1"});
+  expect_scenario_error("[policy.capitation]\nscale = 11\n",
+                        {"key 'policy.capitation.scale': expected a number in 0..10, got 11"});
+  expect_scenario_error("[policy.sanctions]\nmax_usd = 1e13\n", {"key 'policy.sanctions.max_usd'"});
+  expect_scenario_error("[policy.auto_assignment]\ndefault_rate = 1.2\n",
+                        {"key 'policy.auto_assignment.default_rate': expected a number in 0..1"});
+  expect_scenario_error(
+      "[policy.auto_assignment]\nquality_weight = 21\n",
+      {"key 'policy.auto_assignment.quality_weight': expected a number in 0..20, got 21"});
+  expect_scenario_error("[policy.auto_assignment]\nshare_cap = 1.01\n",
+                        {"key 'policy.auto_assignment.share_cap'", "got 1.01"});
+  expect_scenario_error(
+      "[policy.plan_response]\nhalf_saturation_usd = 0\n",
+      {"key 'policy.plan_response.half_saturation_usd': expected a number > 0 and <= 1000000, "
+       "got 0"});
+  expect_scenario_error("[policy.plan_response]\nmax_effort_logit = 5.5\n",
+                        {"key 'policy.plan_response.max_effort_logit'", "0..5, got 5.5"});
+  expect_scenario_error("[policy.plan_response]\nadjustment = -0.1\n",
+                        {"key 'policy.plan_response.adjustment'", "0..1"});
+  expect_scenario_error("[policy.reinvestment]\nadmin_fraction = 2\n",
+                        {"key 'policy.reinvestment.admin_fraction'", "0..1, got 2"});
+  EXPECT_EQ(parse("[policy.plan_response]\nhalf_saturation_usd = 0.001\n")
+                .policy.plan_response.half_saturation_usd,
+            0.001);
+}
+
+TEST(PolicyValidate, TargetChoices) {
+  expect_scenario_error("[policy.qwi]\ntarget = \"best\"\n",
+                        {"bad.toml: key 'policy.qwi.target': expected one of \"mpl\", \"hpl\" or "
+                         "\"mpl_or_improvement\", got \"best\""});
+  expect_scenario_error("[policy.qwi]\ntarget = \"MPL\"\n", {"did you mean \"mpl\"?"});
+  EXPECT_EQ(parse("[policy.qwi]\ntarget = \"mpl\"\n").policy.qwi.target, "mpl");
+}
+
+TEST(PolicyValidate, TierArrays) {
+  const std::string starts_expected =
+      "expected an array of integers in 1..100, strictly increasing, with 1..24 elements";
+  expect_scenario_error("[policy.sanctions]\ntier_starts = [0, 3, 6]\n",
+                        {"bad.toml: key 'policy.sanctions.tier_starts': " + starts_expected +
+                         ", got 0 at index 0"});
+  expect_scenario_error("[policy.sanctions]\ntier_starts = [1, 3, 3]\n",
+                        {"key 'policy.sanctions.tier_starts'", "strictly increasing",
+                         "got [1, 3, 3] (3 at index 2 is not greater than 3)"});
+  expect_scenario_error("[policy.sanctions]\ntier_starts = []\n",
+                        {"key 'policy.sanctions.tier_starts'", "got 0 elements"});
+  expect_scenario_error("[policy.sanctions]\ntier_multipliers = []\n",
+                        {"key 'policy.sanctions.tier_multipliers'", "got 0 elements"});
+  expect_scenario_error("[policy.sanctions]\ntier_starts = [1, 2.5, 6]\n",
+                        {"key 'policy.sanctions.tier_starts': " + starts_expected +
+                         ", got a float 2.5 at index 1"});
+  expect_scenario_error(
+      "[policy.sanctions]\ntier_multipliers = [1.0, -1.5, 2.0]\n",
+      {"bad.toml: key 'policy.sanctions.tier_multipliers': expected an array of numbers in "
+       "0..100 with 1..24 elements, got -1.5 at index 1"});
+  expect_scenario_error("[policy.sanctions]\ntier_multipliers = [1.0, \"2\", 2.0]\n",
+                        {"key 'policy.sanctions.tier_multipliers'", "got a string \"2\" at index 1"});
+  std::string many = "[policy.sanctions]\ntier_starts = [";
+  for (int i = 1; i <= 25; ++i) many += (i > 1 ? ", " : "") + std::to_string(i);
+  expect_scenario_error(many + "]\n", {"key 'policy.sanctions.tier_starts'", "got 25 elements"});
+}
+
+TEST(PolicyValidate, TierArraysOfDifferentLengths) {
+  // One written, the other the default (3 tiers).
+  expect_scenario_error(
+      "[policy.sanctions]\ntier_starts = [1, 3]\n",
+      {"bad.toml: keys 'policy.sanctions.tier_starts' = [1, 3] and "
+       "'policy.sanctions.tier_multipliers' = [1.0, 1.5, 2.0] (default): expected one tier "
+       "multiplier per tier start, got 2 tier_starts and 3 tier_multipliers"});
+  expect_scenario_error("[policy.sanctions]\ntier_multipliers = [1, 2, 3, 4]\n",
+                        {"bad.toml: keys 'policy.sanctions.tier_starts' = [1, 3, 6] (default) and "
+                         "'policy.sanctions.tier_multipliers' = [1.0, 2.0, 3.0, 4.0]",
+                         "got 3 tier_starts and 4 tier_multipliers"});
+  // Both written, consistently: fine.
+  const Scenario s =
+      parse("[policy.sanctions]\ntier_starts = [1, 2]\ntier_multipliers = [1.0, 4.0]\n");
+  EXPECT_EQ(s.policy.sanctions.tier_starts, (std::vector<int>{1, 2}));
+  EXPECT_EQ(s.policy.sanctions.tier_multipliers, (std::vector<double>{1.0, 4.0}));
+}
+
+TEST(PolicyValidate, ShareBoundsLeaveRoomForShares) {
+  // With bounds scaled by 2/n the shares can sum to one only if floor <= 0.5 <= cap.
+  expect_scenario_error("[policy.auto_assignment]\nshare_floor = 0.6\n",
+                        {"bad.toml: key 'policy.auto_assignment.share_floor'", "0..0.5", "0.6"});
+  expect_scenario_error("[policy.auto_assignment]\nshare_cap = 0.4\n",
+                        {"bad.toml: key 'policy.auto_assignment.share_cap'", "0.5..1", "0.4"});
+}
+
+TEST_F(ScenarioFiles, CrossKeyErrorNamesTheFileAndWhereTheOtherValueCameFrom) {
+  write("parent.toml", "[policy.sanctions]\ntier_starts = [1, 4]\n");
+  const std::string child = write(
+      "child.toml", "extends = \"parent.toml\"\n[policy.sanctions]\ntier_multipliers = [1.0, 2.0, 3.0]\n");
+  expect_error<ScenarioError>(
+      [&] { load_scenario(child, data()); },
+      // The message names the file that wrote the first key, and where the other came from.
+      {(m_dir / "parent.toml").string() + ": keys", "'policy.sanctions.tier_starts' = [1, 4]",
+       "'policy.sanctions.tier_multipliers' = [1.0, 2.0, 3.0] (from " + child + ")",
+       "expected one tier multiplier per tier start, got 2 tier_starts and 3 tier_multipliers"});
+  // An inherited bad list names the file that wrote it.
+  const std::string parent = write("p2.toml", "[policy.qwi]\nmeasures = [\"NOPE\"]\n");
+  const std::string c2 = write("c2.toml", "extends = \"p2.toml\"\n[run]\nyears = 2\n");
+  expect_error<ScenarioError>([&] { load_scenario(c2, data()); },
+                              {parent + ": key 'policy.qwi.measures': unknown measure \"NOPE\""});
+}
+
+TEST(PolicyValidate, WrongTypes) {
+  expect_scenario_error("[policy.qwi]\nwithhold_fraction = \"0.02\"\n",
+                        {"bad.toml: key 'policy.qwi.withhold_fraction': expected a number in "
+                         "0..0.2, got a string \"0.02\""});
+  expect_scenario_error("[policy.qwi]\nenabled = 1\n",
+                        {"bad.toml: key 'policy.qwi.enabled': expected true or false, got an "
+                         "integer 1"});
+  expect_scenario_error("[policy.sanctions]\nenabled = \"false\"\n",
+                        {"key 'policy.sanctions.enabled'", "got a string \"false\""});
+  expect_scenario_error("[policy.qwi]\nmeasures = \"CBP\"\n",
+                        {"bad.toml: key 'policy.qwi.measures': expected an array of distinct "
+                         "measure names, got a string \"CBP\""});
+  expect_scenario_error("[policy.qwi]\nmeasures = [\"CBP\", 3]\n",
+                        {"key 'policy.qwi.measures'", "got an integer 3 at index 1"});
+  expect_scenario_error("[policy.qwi]\nproxy_targets = 2.5\n",
+                        {"key 'policy.qwi.proxy_targets': expected an integer in 0..100, got a "
+                         "float 2.5"});
+  expect_scenario_error("[policy.qwi]\ntarget = 1\n",
+                        {"key 'policy.qwi.target'", "got an integer 1"});
+  expect_scenario_error("[policy.sanctions]\ntier_starts = 1\n",
+                        {"key 'policy.sanctions.tier_starts'", "got an integer 1"});
+  expect_scenario_error("[policy.sanctions]\ntier_multipliers = [[1.0]]\n",
+                        {"key 'policy.sanctions.tier_multipliers'", "got an array at index 0"});
+  expect_scenario_error("[policy.auto_assignment]\nexcluded_plans = {}\n",
+                        {"key 'policy.auto_assignment.excluded_plans'", "got a table"});
+  expect_scenario_error("[policy.capitation]\nchild_pmpm_usd = true\n",
+                        {"key 'policy.capitation.child_pmpm_usd'", "got a boolean true"});
+  expect_scenario_error("policy = 1\n", {"bad.toml: key 'policy': expected a table, got an integer 1"});
+  expect_scenario_error("[policy]\nqwi = []\n",
+                        {"bad.toml: key 'policy.qwi': expected a table, got an array"});
+  expect_scenario_error("[[policy.sanctions]]\n", {"key 'policy.sanctions': expected a table"});
+}
+
+TEST(PolicyValidate, UnknownKeys) {
+  expect_scenario_error(
+      "[policy.qwi]\nwithold_fraction = 0.01\n",
+      {"bad.toml: unknown key 'policy.qwi.withold_fraction'", "did you mean 'withhold_fraction'?",
+       "(allowed in [policy.qwi]: enabled, improvement_points, incentive_min_share_met, "
+       "measures, min_denominator, proxy_met_share, proxy_targets, redistribute_unearned, "
+       "target, withhold_fraction)"});
+  expect_scenario_error("[policy.sanction]\nenabled = false\n",
+                        {"unknown key 'policy.sanction'", "did you mean 'sanctions'?",
+                         "(allowed in [policy]: auto_assignment, capitation, plan_response, qwi, "
+                         "reinvestment, sanctions)"});
+  expect_scenario_error("[policy.capitation]\npmpm_usd = 300\n",
+                        {"unknown key 'policy.capitation.pmpm_usd'",
+                         "adult_expansion_pmpm_usd, adult_parent_pmpm_usd, aged_pmpm_usd, "
+                         "child_pmpm_usd, disabled_pmpm_usd, scale"});
+  expect_scenario_error("[policy]\nwithhold_fraction = 0.01\n",
+                        {"unknown key 'policy.withhold_fraction'"});
+}
+
+TEST(PolicyValidate, OverridesKeepPolicyValues) {
+  Scenario s = parse("[policy.qwi]\nwithhold_fraction = 0.01\n[policy.sanctions]\nenabled = false\n");
+  ScenarioOverrides o;
+  o.seed = 9;
+  apply_overrides(s, o, data());
+  EXPECT_EQ(s.run.seed, 9u);
+  EXPECT_EQ(s.policy.qwi.withhold_fraction, 0.01);
+  EXPECT_FALSE(s.policy.sanctions.enabled);
 }
 
 }  // namespace

@@ -1,0 +1,268 @@
+// Unit tests of the CPU engine's month loop over decades on the embedded reference data:
+// segment growth and newborn slots, member ids, contracts within counties, year accounting of
+// member-months, and identical results for 1 and 2 threads.
+//
+// Slot bookkeeping (sim/engine.cu, kernels/synthesis.hpp, kernels/newborn.hpp): each replicate
+// fills its segment from slot 0 upward and never reuses a slot. Synthesis gives slot s the
+// member id s; a newborn takes the replicate's next free slot and its next id, both starting at
+// enrolled + pool, so every slot ever used holds member id == slot (the dead keep their id with
+// status 0) and unused slots hold no such id.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "io/reference_data_io.hpp"
+#include "kernels/dynamics.hpp"
+#include "kernels/step_tables.hpp"
+#include "sim/engine.hpp"
+#include "sim/population.hpp"
+#include "sim/runner.hpp"
+#include "sim/step_tables.hpp"
+
+namespace phsim {
+namespace {
+
+constexpr std::uint64_t kMembers = 3000;
+constexpr std::uint32_t kReplicates = 2;
+constexpr int kYears = 30;
+constexpr int kStartYear = 2024;
+constexpr std::uint32_t kSeed = 20240611;
+
+/// Everything one long run produces.
+struct LongRun {
+  std::uint64_t initial_size = 0;  ///< engine->size() after synthesis
+  std::uint64_t final_size = 0;
+  HostMembers start;               ///< after initialize_history
+  std::vector<HostMembers> year_end;  ///< after each December's step and tally
+  std::vector<YearTallies> tallies;
+};
+
+/// Tables shared by every run (built once: calibration is the slow part).
+struct RunSetup {
+  ReferenceData data;
+  ModelParameters params;
+  std::uint64_t pool = 0;
+  SynthesisTables tables;
+  StepTables step;
+  HistoryTables history;
+  PopulationLayout layout;
+
+  RunSetup() : data(load_embedded_reference_data()) {
+    params = read_model_parameters(data);
+    pool = pool_members(kMembers, params);
+    tables = make_synthesis_tables(data, kMembers, pool);
+    step = make_step_tables(data, tables, params, calibrate_service_model(data, tables, params));
+    history = make_history_tables(params);
+    // Deliberately tight: 16 free slots per replicate, so newborns force the segments to grow.
+    layout = PopulationLayout{kMembers, pool, kMembers + pool + 16};
+  }
+
+  std::uint64_t initial_per_replicate() const { return layout.enrolled + layout.pool; }
+
+  LongRun run(int threads) const {
+    LongRun out;
+    auto engine = make_engine(EngineOptions{Backend::Cpu, threads, 0});
+    engine->synthesize(tables, layout, kSeed, kReplicates, month_index(kStartYear, 1));
+    out.initial_size = engine->size();
+    engine->initialize_history({step}, history);
+    out.start = engine->download();
+    for (int y = 0; y < kYears; ++y) {
+      for (int m = 1; m <= 12; ++m) engine->step_month(month_index(kStartYear + y, m));
+      out.tallies.push_back(engine->tally_year(month_index(kStartYear + y, 12)));
+      out.year_end.push_back(engine->download());
+    }
+    out.final_size = engine->size();
+    return out;
+  }
+};
+
+class EngineDynamics : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s_setup = std::make_unique<RunSetup>();
+    s_one = std::make_unique<LongRun>(s_setup->run(1));
+  }
+  static void TearDownTestSuite() {
+    s_one.reset();
+    s_setup.reset();
+  }
+
+  static std::unique_ptr<RunSetup> s_setup;
+  static std::unique_ptr<LongRun> s_one;  ///< the run with 1 thread, shared by the tests
+
+  static const ReferenceData& data() { return s_setup->data; }
+  static std::size_t contracts() { return data().contracts.size(); }
+
+  /// Slots per replicate of a download.
+  static std::uint64_t capacity(const HostMembers& h) { return h.size() / kReplicates; }
+
+  /// Number of slots of replicate r ever used: the length of the prefix with id == slot.
+  static std::uint64_t used_slots(const HostMembers& h, std::uint32_t r) {
+    const std::uint64_t cap = capacity(h);
+    std::uint64_t s = 0;
+    while (s < cap && h.member_id[r * cap + s] == s) ++s;
+    return s;
+  }
+
+  static bool alive(const HostMembers& h, std::uint32_t r, std::uint64_t s) {
+    return (h.status[r * capacity(h) + s] & kAlive) != 0;
+  }
+
+  /// Sum of one event field over the contracts of replicate r.
+  static std::int64_t event_sum(const YearTallies& t, std::uint32_t r, EventField f) {
+    std::int64_t sum = 0;
+    for (std::size_t k = 0; k < contracts(); ++k) sum += t.events[(r * contracts() + k) * kEventFieldCount + f];
+    return sum;
+  }
+};
+
+std::unique_ptr<RunSetup> EngineDynamics::s_setup;
+std::unique_ptr<LongRun> EngineDynamics::s_one;
+
+TEST_F(EngineDynamics, SegmentsGrowAndNewbornsFillSlotsInOrder) {
+  const LongRun& run = *s_one;
+  EXPECT_EQ(run.initial_size, (kMembers + s_setup->pool + 16) * kReplicates);
+  EXPECT_GT(run.final_size, run.initial_size);
+  ASSERT_EQ(run.year_end.back().size(), run.final_size);
+
+  const std::uint64_t initial = s_setup->initial_per_replicate();
+  for (std::uint32_t r = 0; r < kReplicates; ++r) {
+    EXPECT_EQ(used_slots(run.start, r), initial);
+    std::uint64_t prev_used = initial;
+    std::int64_t births = 0;
+    for (int y = 0; y < kYears; ++y) {
+      const HostMembers& h = run.year_end[y];
+      const std::uint64_t cap = capacity(h), used = used_slots(h, r);
+      // Every slot past the used prefix is empty: no living member, no member id of its own.
+      for (std::uint64_t s = used; s < cap; ++s) {
+        ASSERT_EQ(h.status[r * cap + s], 0) << "replicate " << r << " slot " << s << " year " << y;
+      }
+      // Newborns this year = slots newly used this year.
+      const std::int64_t year_births = event_sum(run.tallies[y], r, kEvBirths);
+      EXPECT_EQ(static_cast<std::int64_t>(used - prev_used), year_births) << "replicate " << r << " year " << y;
+      births += year_births;
+      prev_used = used;
+    }
+    // Over the whole run: slots holding a member (living or dead) minus the initial pool equals
+    // the births tallied over the years.
+    const HostMembers& last = run.year_end.back();
+    std::uint64_t holding = 0;
+    for (std::uint64_t s = 0; s < capacity(last); ++s) {
+      const std::uint64_t i = r * capacity(last) + s;
+      if (last.status[i] != 0 || last.member_id[i] == s) ++holding;
+    }
+    EXPECT_EQ(static_cast<std::int64_t>(holding - initial), births) << "replicate " << r;
+    EXPECT_GT(births, 0);  // the run is long enough for the check to mean something
+  }
+}
+
+TEST_F(EngineDynamics, LiveMembersHaveUniqueIdsAndContractsOfTheirCounty) {
+  const LongRun& run = *s_one;
+  const SynthesisTables& t = s_setup->tables;
+  for (int y = 0; y < kYears; ++y) {
+    const HostMembers& h = run.year_end[y];
+    const std::uint64_t cap = capacity(h);
+    for (std::uint32_t r = 0; r < kReplicates; ++r) {
+      std::set<std::uint32_t> ids;
+      std::uint64_t live = 0;
+      for (std::uint64_t s = 0; s < cap; ++s) {
+        const std::uint64_t i = r * cap + s;
+        if (!(h.status[i] & kAlive)) continue;
+        ++live;
+        ids.insert(h.member_id[i]);
+        ASSERT_LT(h.contract[i], contracts());
+        ASSERT_EQ(data().contracts[h.contract[i]].county, static_cast<int>(h.county[i]))
+            << "year " << y << " replicate " << r << " slot " << s;
+        ASSERT_GE(h.practice[i], t.practice_begin[h.county[i]]);
+        ASSERT_LT(h.practice[i], t.practice_begin[h.county[i]] + t.practice_count[h.county[i]]);
+        // Status flags other than kAlive only on the living, default flag only when enrolled.
+        if (h.status[i] & kDefaultAssigned) {
+          ASSERT_TRUE(h.status[i] & kEnrolled);
+        }
+      }
+      EXPECT_EQ(ids.size(), live) << "year " << y << " replicate " << r;
+      EXPECT_GT(live, 0u);
+    }
+  }
+}
+
+TEST_F(EngineDynamics, OneAndTwoThreadsGiveIdenticalState) {
+  const LongRun b = s_setup->run(2);  // engines run one after the other (threads are global)
+  const LongRun& a = *s_one;
+  EXPECT_EQ(a.final_size, b.final_size);
+  ASSERT_EQ(a.year_end.size(), b.year_end.size());
+  for (std::size_t y = 0; y < a.year_end.size(); ++y) {
+#define PHSIM_EXPECT_FIELD_EQ(T, name, extent, doc) \
+    EXPECT_TRUE(a.year_end[y].name == b.year_end[y].name) << "field " #name " differs in year " << y;
+    PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_FIELD_EQ)
+#undef PHSIM_EXPECT_FIELD_EQ
+    EXPECT_EQ(a.tallies[y].measure, b.tallies[y].measure) << "year " << y;
+    EXPECT_EQ(a.tallies[y].group, b.tallies[y].group) << "year " << y;
+    EXPECT_EQ(a.tallies[y].events, b.tallies[y].events) << "year " << y;
+  }
+}
+
+/// Members of replicate r who died during year y (alive at the end of y - 1 or born in y, not
+/// alive at the end of y).
+std::vector<std::uint64_t> died_in_year(const HostMembers& before, const HostMembers& after,
+                                        std::uint32_t r, std::uint64_t used_before,
+                                        std::uint64_t used_after) {
+  const std::uint64_t cap_before = before.size() / kReplicates, cap_after = after.size() / kReplicates;
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t s = 0; s < used_after; ++s) {
+    const bool was = s >= used_before || (before.status[r * cap_before + s] & kAlive);
+    const bool is = after.status[r * cap_after + s] & kAlive;
+    if (was && !is) out.push_back(s);
+  }
+  return out;
+}
+
+TEST_F(EngineDynamics, MemberMonthsBoundedByMembersAliveInTheYear) {
+  const LongRun& run = *s_one;
+  for (int y = 0; y < kYears; ++y) {
+    const HostMembers& before = y == 0 ? run.start : run.year_end[y - 1];
+    const HostMembers& after = run.year_end[y];
+    for (std::uint32_t r = 0; r < kReplicates; ++r) {
+      const std::uint64_t cap = capacity(after);
+      std::int64_t live = 0;
+      for (std::uint64_t s = 0; s < cap; ++s) live += alive(after, r, s) ? 1 : 0;
+      const auto died = died_in_year(before, after, r, used_slots(before, r), used_slots(after, r));
+      const auto n_died = static_cast<std::int64_t>(died.size());
+      const std::int64_t member_months = event_sum(run.tallies[y], r, kEvMemberMonths);
+      EXPECT_GT(member_months, 0);
+      EXPECT_LE(member_months, 12 * (live + n_died)) << "year " << y << " replicate " << r;
+      // Deaths are counted for members enrolled at death, a subset of those who died.
+      EXPECT_LE(event_sum(run.tallies[y], r, kEvDeaths), n_died) << "year " << y << " replicate " << r;
+    }
+  }
+}
+
+TEST_F(EngineDynamics, MemberMonthsEqualEnrolledMonthsOfTheYear) {
+  // Every enrolled month of the year is a member-month of some contract exactly once: those of
+  // members alive at year end (credited at plan changes and by the tally) and those of members
+  // who died during the year (credited at death; a dead member keeps enrolled_months as of the
+  // month of death, and January's reset runs before the death draw).
+  const LongRun& run = *s_one;
+  for (int y = 0; y < kYears; ++y) {
+    const HostMembers& before = y == 0 ? run.start : run.year_end[y - 1];
+    const HostMembers& after = run.year_end[y];
+    for (std::uint32_t r = 0; r < kReplicates; ++r) {
+      const std::uint64_t cap = capacity(after);
+      std::int64_t live_months = 0, dead_months = 0;
+      for (std::uint64_t s = 0; s < cap; ++s) {
+        if (alive(after, r, s)) live_months += months_enrolled(after.enrolled_months[r * cap + s]);
+      }
+      for (const auto s : died_in_year(before, after, r, used_slots(before, r), used_slots(after, r))) {
+        dead_months += months_enrolled(after.enrolled_months[r * cap + s]);
+      }
+      EXPECT_EQ(event_sum(run.tallies[y], r, kEvMemberMonths), live_months + dead_months)
+          << "year " << y << " replicate " << r << " (live " << live_months << ", dead " << dead_months << ")";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace phsim

@@ -52,10 +52,12 @@ struct QwiSettings {
 struct SanctionSettings {
   bool enabled = true;
   std::vector<std::string> measures;  ///< empty = every measure held to the MPL in the data
-  double base_usd = 5000;             ///< per measure below the MPL, >= 0
+  /// Per measure below the MPL, >= 0. The two amounts are an assumption scaled so that the
+  /// simulated 2024 statewide total is near the MY2024 total of about $1.5M (DHCS).
+  double base_usd = 265;
   /// Per member the plan would have needed to add to the numerator to reach the MPL
   /// ((MPL - rate) x denominator): the "eligible population impacted, degree below MPL".
-  double usd_per_missed_case = 20;
+  double usd_per_missed_case = 1.15;
   /// Multipliers for the n-th measure below the MPL in one year: tier j applies from the
   /// tier_starts[j]-th measure on (1-based); measures before the first tier use 1.
   std::vector<int> tier_starts = {1, 3, 6};

@@ -677,8 +677,8 @@ TEST(Policy, EmbeddedBaselineYieldsTheDocumentedDefaults) {
   EXPECT_EQ(p.qwi.min_denominator, 30);
   EXPECT_TRUE(p.sanctions.enabled);
   EXPECT_TRUE(p.sanctions.measures.empty());
-  EXPECT_EQ(p.sanctions.base_usd, 5000.0);
-  EXPECT_EQ(p.sanctions.usd_per_missed_case, 20.0);
+  EXPECT_EQ(p.sanctions.base_usd, 265.0);
+  EXPECT_EQ(p.sanctions.usd_per_missed_case, 1.15);
   EXPECT_EQ(p.sanctions.tier_starts, (std::vector<int>{1, 3, 6}));
   EXPECT_EQ(p.sanctions.tier_multipliers, (std::vector<double>{1.0, 1.5, 2.0}));
   EXPECT_EQ(p.sanctions.max_usd, 890000.0);
@@ -866,7 +866,7 @@ TEST(Policy, WrittenValuesReachTheScenario) {
 
 TEST(Policy, IntegersForNumbersAreStoredAsFloatsAndHashAlike) {
   const std::string plain = parse("").hash;
-  EXPECT_EQ(parse("[policy.sanctions]\ntier_multipliers = [1, 1.5, 2]\nbase_usd = 5000\n").hash,
+  EXPECT_EQ(parse("[policy.sanctions]\ntier_multipliers = [1, 1.5, 2]\nbase_usd = 265\n").hash,
             plain);
   EXPECT_EQ(parse("policy.sanctions.tier_starts = [0x1, 3, 6]\n").hash, plain);
   EXPECT_EQ(parse("policy = { reinvestment = { admin_fraction = 0.051 } }\n").hash, plain);

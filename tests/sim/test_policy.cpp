@@ -70,6 +70,9 @@ PolicySettings tiny_settings() {
   s.sanctions.measures = {};  // every held measure: W C G P B S
   s.auto_assignment.measures = {"W", "C", "G", "P"};
   s.auto_assignment.excluded_plans = {"Kaiser"};
+  // Round sanction amounts for hand arithmetic (the defaults are scaled to a statewide total).
+  s.sanctions.base_usd = 5000;
+  s.sanctions.usd_per_missed_case = 20;
   return s;
 }
 

@@ -76,6 +76,25 @@ PHSIM_HD inline void flush_year_accumulators(const MemberView& m, std::uint64_t 
   m.year_capitation_cents[i] = 0;
 }
 
+/// Zeroes a member's year accumulators (enrolled months and the counters the tally credits).
+PHSIM_HD inline void clear_year_accumulators(const MemberView& m, std::uint64_t i) {
+  m.enrolled_months[i] = 0;
+  m.months_flushed[i] = 0;
+  m.year_ed_visits[i] = 0;
+  m.year_inpatient_days[i] = 0;
+  m.year_cost_usd[i] = 0;
+  m.year_capitation_cents[i] = 0;
+}
+
+/// Every measure state of a member with no history: 0, or "none" for lookback measures.
+PHSIM_HD inline void clear_measure_states(const MemberView& m, const StepTablesView& t,
+                                          std::uint64_t i) {
+  for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
+    const bool lookback = k < t.n_measures && t.measures[k].window == WindowKind::Lookback;
+    m.measure_state[k * m.stride + i] = lookback ? kLookbackNone : 0;
+  }
+}
+
 /// a + b, saturating at 2^32 - 1.
 PHSIM_HD inline std::uint32_t saturating_add(std::uint32_t a, std::uint32_t b) {
   return a > 0xffffffffu - b ? 0xffffffffu : a + b;
@@ -126,12 +145,7 @@ struct StepMember {
 
     // A new measurement year: the previous one was tallied after December.
     if (moy == 0) {
-      m.enrolled_months[i] = 0;
-      m.months_flushed[i] = 0;
-      m.year_ed_visits[i] = 0;
-      m.year_inpatient_days[i] = 0;
-      m.year_cost_usd[i] = 0;
-      m.year_capitation_cents[i] = 0;
+      clear_year_accumulators(m, i);
       for (std::uint32_t k = 0; k < t.n_measures; ++k) {
         m.measure_state[k * m.stride + i] = new_year_state(t.measures[k], m.measure_state[k * m.stride + i]);
       }

@@ -47,21 +47,13 @@ struct InitializeHistory {
 
   PHSIM_HD void operator()(std::uint64_t i) const {
     const MemberView& m = m_m;
-    m.enrolled_months[i] = 0;
-    m.months_flushed[i] = 0;
-    m.year_ed_visits[i] = 0;
-    m.year_inpatient_days[i] = 0;
-    m.year_cost_usd[i] = 0;
-    m.year_capitation_cents[i] = 0;
+    const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
+    const StepTablesView& t = m_tables[replicate];
+    clear_year_accumulators(m, i);
     m.conditions[i] = 0;
     m.clinical[i] = 0;
     m.pregnancy[i] = 0;
-    const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
-    const StepTablesView& t = m_tables[replicate];
-    for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
-      const bool lookback = k < t.n_measures && t.measures[k].window == WindowKind::Lookback;
-      m.measure_state[k * m.stride + i] = lookback ? kLookbackNone : 0;
-    }
+    clear_measure_states(m, t, i);
     if (!(m.status[i] & kAlive)) return;
 
     const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, replicate);

@@ -31,7 +31,7 @@ struct InitNewborn {
     const StepTablesView& t = m_tables[replicate];
     const std::uint32_t id = m_ids[k];
     const Philox rng(m_seed, RngStream::Birth, id, static_cast<std::uint32_t>(m_month), replicate);
-    const bool female = below_threshold(rng.block(0).v[0], t.newborn_female_thr);
+    const bool female = below(rng.block(0).v[0], t.newborn_female_thr);
     m.member_id[i] = id;
     m.contract[i] = m.contract[mother];
     m.county[i] = m.county[mother];
@@ -43,27 +43,18 @@ struct InitNewborn {
     m.aid[i] = static_cast<std::uint8_t>(AidCategory::Child);
     m.status[i] = static_cast<std::uint8_t>(kAlive | kEnrolled |
                                             (m.status[mother] & kDefaultAssigned));
+    clear_year_accumulators(m, i);
     m.enrolled_months[i] = static_cast<std::uint16_t>(1u << (m_month % 12));
-    m.months_flushed[i] = 0;
     m.conditions[i] = 0;
     m.clinical[i] = 0;
     m.pregnancy[i] = 0;
-    m.year_ed_visits[i] = 0;
-    m.year_inpatient_days[i] = 0;
     // The birth month is an enrolled month: its base cost and capitation are due.
     m.year_cost_usd[i] = t.base_cost_usd[static_cast<int>(AidCategory::Child)];
     m.year_capitation_cents[i] = t.capitation_cents[static_cast<int>(AidCategory::Child)];
-    for (std::uint32_t j = 0; j < kMaxMeasures; ++j) {
-      const bool lookback = j < t.n_measures && t.measures[j].window == WindowKind::Lookback;
-      m.measure_state[j * m.stride + i] = lookback ? kLookbackNone : 0;
-    }
+    clear_measure_states(m, t, i);
     const int moy = m_month % 12;
     const MeasureContext ctx{0, 11 - moy, true, female, 0, 0, 0};
     update_member_measures(m, t, i, ctx, m_seed, m_month, replicate);
-  }
-
-  PHSIM_HD static bool below_threshold(std::uint32_t x, std::uint64_t t) {
-    return static_cast<std::uint64_t>(x) < t;
   }
 };
 

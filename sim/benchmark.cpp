@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sim/policy.hpp"
 #include "sim/population.hpp"
 #include "sim/runner.hpp"
 #include "sim/step_tables.hpp"
@@ -47,20 +48,35 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
   r.bytes_per_member = kBytesPerMember;
   r.bytes_total = r.slots * kBytesPerMember;
 
+  const PolicySettings policy;
+  const PolicyTables policy_tables = make_policy_tables(policy, data);
+  std::vector<PolicyState> states(static_cast<std::size_t>(o.replicates), initial_policy_state(policy_tables, data));
   for (int m = 0; m < o.months; ++m) {
     t0 = std::chrono::steady_clock::now();
     engine.step_month(start + m);
     r.seconds_step += since(t0);
     if (m % 12 == 11 || m == o.months - 1) {
       t0 = std::chrono::steady_clock::now();
-      engine.tally_year(start + m);
+      const YearTallies tallies = engine.tally_year(start + m);
       r.seconds_tally += since(t0);
+      // The policy engine and next year's tables, as the runner does them.
+      t0 = std::chrono::steady_clock::now();
+      std::vector<StepTables> next;
+      for (std::size_t rep = 0; rep < states.size(); ++rep) {
+        run_policy_year(policy, policy_tables, data, contract_years(data, tallies, rep), states[rep]);
+        StepPolicyInputs in;
+        in.effort_logit = states[rep].effort_logit;
+        in.default_share = states[rep].default_share;
+        next.push_back(make_step_tables(data, tables, params, model, in));
+      }
+      engine.set_step_tables(next);
+      r.seconds_policy += since(t0);
     }
   }
   // Member-months of the population asked for (enrolled members per replicate x months); the
   // pool and newborn room add work that this figure does not credit.
   r.member_months = static_cast<double>(o.members) * o.replicates * o.months;
-  const double t = r.seconds_step + r.seconds_tally;
+  const double t = r.seconds_step + r.seconds_tally + r.seconds_policy;
   r.member_months_per_s = t > 0 ? r.member_months / t : 0;
   return r;
 }

@@ -24,9 +24,9 @@ struct BenchmarkResult {
   double seconds_setup = 0;           ///< tables, calibration, synthesis, history
   double seconds_step = 0;            ///< monthly steps (births included)
   double seconds_tally = 0;           ///< year-end tallies
-  double seconds_policy = 0;          ///< host policy engine (not yet present: 0)
+  double seconds_policy = 0;          ///< host policy engine and next year's tables
   double seconds_output = 0;          ///< writing results (not part of the benchmark: 0)
-  double member_months_per_s = 0;     ///< member-months / (step + tally time)
+  double member_months_per_s = 0;     ///< member-months / (step + tally + policy time)
   std::uint64_t bytes_per_member = 0; ///< device state per member slot
   std::uint64_t bytes_total = 0;      ///< device state of all slots
 };

@@ -110,9 +110,6 @@ ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, 
   return run_scenario(run, PolicySettings{}, data, engine, progress);
 }
 
-namespace {
-
-/// The policy engine's view of one replicate's year.
 std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTallies& t,
                                          std::size_t r) {
   const std::size_t N = data.contracts.size(), K = data.measures.size();
@@ -132,6 +129,8 @@ std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTa
   }
   return out;
 }
+
+namespace {
 
 StepPolicyInputs step_inputs(const PolicySettings& policy, const PolicyState& state) {
   StepPolicyInputs in;

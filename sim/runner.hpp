@@ -61,6 +61,11 @@ std::uint64_t pool_members(std::uint64_t members, const ModelParameters& params)
 PopulationLayout population_layout(std::uint64_t members, std::uint64_t pool, int years,
                                    const ModelParameters& params);
 
+/// The policy engine's view of replicate r's year: per contract member-months, capitation,
+/// medical cost and measure tallies.
+std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTallies& tallies,
+                                         std::size_t r);
+
 /// Runs one scenario on `engine`: each replicate has its own policy feedback (effort, default
 /// shares). Throws UsageError if the run cannot be represented (more than 2^32 - 1 slots per
 /// replicate) and ScenarioError for policy settings that name unknown measures or plans.

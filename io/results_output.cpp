@@ -1,5 +1,6 @@
 #include "io/results_output.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 #include <map>
@@ -9,6 +10,7 @@
 
 #include "sim/population.hpp"
 
+#include "io/compare.hpp"
 #include "io/hdf5_file.hpp"
 #include "sim/errors.hpp"
 
@@ -32,6 +34,74 @@ std::vector<T> stack(const std::vector<ScenarioResults>& scenarios,
   std::vector<T> out;
   for (const auto& s : scenarios) out.insert(out.end(), (s.*field).begin(), (s.*field).end());
   return out;
+}
+
+
+/// Names in first-seen order over every scenario.
+std::vector<std::string> union_of(const std::vector<ScenarioResults>& scenarios,
+                                  std::vector<std::string> ScenarioResults::*field) {
+  std::vector<std::string> out;
+  for (const auto& s : scenarios) {
+    for (const auto& n : s.*field) {
+      if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+    }
+  }
+  return out;
+}
+
+/// parameter_draws (scenario × replicate × parameter) and the per-intervention costs
+/// (scenario × replicate × year × intervention); NaN where a scenario lacks the parameter or
+/// intervention.
+void write_parameters_and_interventions(ResultsWriter& w, const std::vector<ScenarioResults>& scenarios) {
+  const std::size_t replicates = static_cast<std::size_t>(scenarios.front().run.replicates);
+  const std::size_t years = scenarios.front().years.size();
+  const auto parameters = union_of(scenarios, &ScenarioResults::parameter_names);
+  if (!parameters.empty()) {
+    w.add_dimension("parameter", parameters);
+    std::vector<double> draws;
+    for (const auto& s : scenarios) {
+      for (std::size_t r = 0; r < replicates; ++r) {
+        for (const auto& name : parameters) {
+          const auto it = std::find(s.parameter_names.begin(), s.parameter_names.end(), name);
+          draws.push_back(it == s.parameter_names.end()
+                              ? std::nan("")
+                              : s.parameter_draws[r * s.parameter_names.size() +
+                                                  static_cast<std::size_t>(it - s.parameter_names.begin())]);
+        }
+      }
+    }
+    w.write("parameter_draws", {"scenario", "replicate", "parameter"}, draws,
+            {{"long_name", std::string("value of each uncertain parameter drawn for the replicate")}});
+  }
+  const auto interventions = union_of(scenarios, &ScenarioResults::intervention_names);
+  if (interventions.empty()) return;
+  w.add_dimension("intervention", interventions);
+  std::vector<double> program, payments;
+  for (const auto& s : scenarios) {
+    for (std::size_t r = 0; r < replicates; ++r) {
+      for (std::size_t y = 0; y < years; ++y) {
+        for (const auto& name : interventions) {
+          const auto it = std::find(s.intervention_names.begin(), s.intervention_names.end(), name);
+          if (it == s.intervention_names.end()) {
+            program.push_back(std::nan(""));
+            payments.push_back(std::nan(""));
+            continue;
+          }
+          const std::size_t i = static_cast<std::size_t>(it - s.intervention_names.begin());
+          const std::size_t at = (r * years + y) * s.intervention_names.size() + i;
+          program.push_back(s.intervention_program_usd[at]);
+          payments.push_back(s.intervention_payments_usd[at]);
+        }
+      }
+    }
+  }
+  const std::vector<std::string> dims = {"scenario", "replicate", "year", "intervention"};
+  w.write("intervention_program_usd", dims, program,
+          {{"units", std::string("USD")},
+           {"long_name", std::string("fixed and per-practice program cost of each intervention")}});
+  w.write("intervention_practice_payment_usd", dims, payments,
+          {{"units", std::string("USD")},
+           {"long_name", std::string("practice incentive payments of each intervention")}});
 }
 
 }  // namespace
@@ -163,6 +233,13 @@ void write_results(const std::string& path, const ReferenceData& data,
   w.write("quality_effort_logit", srycpm, stack(scenarios, &ScenarioResults::quality_effort_logit),
           {{"units", std::string("log-odds")},
            {"long_name", std::string("plan quality effort in force during the year")}});
+  reals("intervention_cost_usd", &ScenarioResults::intervention_cost_usd, "USD",
+        "intervention program cost: fixed, per practice and per member-month reached");
+  reals("practice_incentive_usd", &ScenarioResults::practice_incentive_usd, "USD",
+        "practice incentive payments of interventions (allocated to the plans they reach)");
+  counts("palliative_enrollees", &ScenarioResults::palliative_enrollees, "members",
+         "members enrolled in palliative care during the year");
+  write_parameters_and_interventions(w, scenarios);
   const std::vector<std::string> srycmg = {"scenario", "replicate", "year", "county", "measure", "group"};
   w.write("measure_group_numerator", srycmg, stack(scenarios, &ScenarioResults::measure_group_numerator));
   w.write("measure_group_denominator", srycmg, stack(scenarios, &ScenarioResults::measure_group_denominator));
@@ -174,6 +251,9 @@ void write_results(const std::string& path, const ReferenceData& data,
   }
   std::string hashes;
   for (const auto& h : meta.scenario_hashes) hashes += (hashes.empty() ? "" : ",") + h;
+  write_rate_summaries(w, numerator, denominator,
+                       {scenario_names.size(), replicates.size(), years.size(), counties.size(),
+                        plans.size(), measures.size()});
   w.set_root_attributes({
       {"phsim_version", meta.phsim_version},
       {"git_describe", meta.git_describe},

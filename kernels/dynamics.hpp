@@ -20,6 +20,7 @@
 #include <cstdint>
 
 #include "kernels/atomic.hpp"
+#include "kernels/interventions.hpp"
 #include "kernels/measures.hpp"
 #include "kernels/member.hpp"
 #include "kernels/platform.hpp"
@@ -69,6 +70,7 @@ PHSIM_HD inline void flush_year_accumulators(const MemberView& m, std::uint64_t 
   if (m.year_inpatient_days[i]) atomic_add(&contract_events[kEvInpatientDays], m.year_inpatient_days[i]);
   if (m.year_cost_usd[i]) atomic_add(&contract_events[kEvCostUsd], m.year_cost_usd[i]);
   if (m.year_capitation_cents[i]) atomic_add(&contract_events[kEvCapitationCents], m.year_capitation_cents[i]);
+  if (m.year_program_cost_cents[i]) atomic_add(&contract_events[kEvProgramCostCents], m.year_program_cost_cents[i]);
   m.months_flushed[i] = static_cast<std::uint8_t>(months_enrolled(m.enrolled_months[i]));
   m.year_ed_visits[i] = 0;
   m.year_inpatient_days[i] = 0;
@@ -84,6 +86,7 @@ PHSIM_HD inline void clear_year_accumulators(const MemberView& m, std::uint64_t 
   m.year_inpatient_days[i] = 0;
   m.year_cost_usd[i] = 0;
   m.year_capitation_cents[i] = 0;
+  m.year_program_cost_cents[i] = 0;
 }
 
 /// Every measure state of a member with no history: 0, or "none" for lookback measures.
@@ -104,16 +107,22 @@ PHSIM_HD inline void add_cost(const MemberView& m, std::uint64_t i, std::uint32_
   m.year_cost_usd[i] = saturating_add(m.year_cost_usd[i], usd);
 }
 
-/// One month of every measure of member i (services drawn from the Service stream).
+/// One month of every measure of member i (services drawn from the Service stream); `reach`
+/// holds the interventions reaching the member, whose effects shift the propensities.
 PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTablesView& t,
                                             std::uint64_t i, const MeasureContext& ctx,
                                             std::uint32_t seed, std::int32_t month,
-                                            std::uint32_t replicate) {
+                                            std::uint32_t replicate, std::uint8_t reach = 0) {
   ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
   const std::uint32_t tier = t.practice_tier[m.practice[i]];
   for (std::uint32_t k = 0; k < t.n_measures; ++k) {
     std::uint8_t& state = m.measure_state[k * m.stride + i];
-    const std::uint64_t thr = t.service_thr[service_index(k, m.contract[i], m.race[i], tier, t.n_contracts)];
+    const std::uint64_t index = service_index(k, m.contract[i], m.race[i], tier, t.n_contracts);
+    std::uint64_t thr = t.service_thr[index];
+    if (reach) {
+      const double delta = measure_delta(t.iv, reach, k, t.measures[k], state);
+      if (delta != 0.0) thr = shifted_threshold(t.iv.service_logit[index], delta);
+    }
     state = update_measure(t.measures[k], state, ctx, thr, k, services, t.reliever_fill_thr);
   }
 }
@@ -161,6 +170,7 @@ struct StepMember {
       // death only for members enrolled when they die.
       flush_year_accumulators(m, i, events);
       if (status & kEnrolled) atomic_add(&events[kEvDeaths], 1ull);
+      if (m.clinical[i] & kPalliative) atomic_add(&events[kEvPalliativeEnrollees], 1ull);
       m.status[i] = 0;
       return;
     }
@@ -267,13 +277,41 @@ struct StepMember {
     }
     m.pregnancy[i] = static_cast<std::uint8_t>((m.pregnancy[i] & ~kPregnancyStateMask) | preg);
 
+    // Interventions reaching the member (enrolled members only).
+    std::uint8_t reach = 0;
+    if (enrolled && t.iv.n) {
+      reach = reached_interventions(t.iv, m.contract[i], m.practice[i], conditions, m_seed,
+                                    m.member_id[i], replicate);
+    }
+    std::uint32_t program_cents = 0;
+    double ed_delta = 0.0, ip_delta = 0.0;
+    for (std::uint32_t k = 0; reach && k < t.iv.n; ++k) {
+      if (!(reach & (1u << k))) continue;
+      if (static_cast<InterventionKind>(t.iv.kind[k]) == InterventionKind::PalliativeCare) {
+        // Seriously ill members enroll month by month and stay enrolled.
+        if (!(clinical & kPalliative) && (conditions & condition_bit(Condition::SeriousIllness))) {
+          const Philox rng(m_seed, RngStream::Intervention, m.member_id[i],
+                           static_cast<std::uint32_t>(m_month), replicate);
+          if (below(rng.block(2).v[0], probability_threshold(t.iv.palliative_enrollment[k] * t.iv.scale[k]))) {
+            clinical |= kPalliative;
+          }
+        }
+        if (!(clinical & kPalliative)) continue;
+      }
+      ed_delta += t.iv.ed_log_or[k] * t.iv.scale[k];
+      ip_delta += t.iv.inpatient_log_or[k] * t.iv.scale[k];
+      program_cents += t.iv.cost_per_member_month_cents[k];
+    }
+    if (program_cents) m.year_program_cost_cents[i] = saturating_add(m.year_program_cost_cents[i], program_cents);
+
     // Utilization and cost while enrolled.
     if (enrolled) {
       std::uint32_t ed = 0;
       const int risk = ((conditions & condition_bit(Condition::MentalIllness)) ? 1 : 0) |
                        ((conditions & condition_bit(Condition::SubstanceUse)) ? 2 : 0) |
                        ((conditions & condition_bit(Condition::SeriousIllness)) ? 4 : 0);
-      if (below(d.word(0, 3), t.ed_thr[risk])) ++ed;
+      const std::uint64_t ed_thr = ed_delta != 0.0 ? shifted_threshold(t.iv.ed_logit[risk], ed_delta) : t.ed_thr[risk];
+      if (below(d.word(0, 3), ed_thr)) ++ed;
       if ((risk & 1) && below(d.word(2, 0), t.ed_mental_health_thr)) {
         ++ed;
         events_this_month |= trigger_bit(Trigger::EdMentalHealth);
@@ -284,7 +322,9 @@ struct StepMember {
       }
       std::uint32_t cost = t.base_cost_usd[m.aid[i]] + ed * t.ed_cost_usd;
       if (serious) cost += t.serious_monthly_cost_usd;
-      if (below(d.word(1, 0), t.inpatient_thr[serious ? 1 : 0])) {
+      const std::uint64_t ip_thr = ip_delta != 0.0 ? shifted_threshold(t.iv.inpatient_logit[serious ? 1 : 0], ip_delta)
+                                                   : t.inpatient_thr[serious ? 1 : 0];
+      if (below(d.word(1, 0), ip_thr)) {
         const std::uint32_t days = 1 + d.word(2, 2) % t.inpatient_los_span;
         const std::uint32_t total = m.year_inpatient_days[i] + days;
         m.year_inpatient_days[i] = static_cast<std::uint16_t>(total > 0xffffu ? 0xffffu : total);

@@ -32,6 +32,7 @@ namespace phsim {
   X(std::uint16_t, year_inpatient_days, 1, "inpatient days this year (saturating)")          \
   X(std::uint32_t, year_cost_usd, 1, "medical cost this year, whole dollars (saturating)")   \
   X(std::uint32_t, year_capitation_cents, 1, "capitation paid this year, cents (saturating)")\
+  X(std::uint32_t, year_program_cost_cents, 1, "intervention cost this year, cents (saturating)")\
   X(std::uint8_t, measure_state, kMaxMeasures, "per-measure state byte (kernels/measures.hpp)")
 
 /// Raw pointers into the member arrays (device or host memory); passed by value to functors.
@@ -82,6 +83,7 @@ enum ClinicalFlags : std::uint8_t {
   kA1cPoor = 1u << 1,       ///< HbA1c above 9% (meaningful with diabetes)
   kSeriousTypeShift = 2,    ///< bits 2-3: SeriousType when SeriousIllness is present
   kSeriousTypeMask = 3u << 2,
+  kPalliative = 1u << 4,    ///< enrolled in a palliative-care program
 };
 
 enum class SeriousType : std::uint8_t { Cancer = 0, HeartFailure, Copd, Liver };

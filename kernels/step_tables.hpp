@@ -5,6 +5,7 @@
 /// may rebuild them every month; the step never evaluates exp or log.
 #include <cstdint>
 
+#include "kernels/interventions.hpp"
 #include "kernels/measure_spec.hpp"
 #include "kernels/member.hpp"
 #include "kernels/synthesis.hpp"
@@ -29,6 +30,8 @@ enum EventField : int {
   kEvChosePlan,
   kEvDisenrolled,
   kEvCapitationCents,
+  kEvProgramCostCents,     ///< intervention cost per member-month reached
+  kEvPalliativeEnrollees,  ///< members enrolled in palliative care during the year
   kEventFieldCount
 };
 
@@ -78,6 +81,9 @@ struct StepTablesView {
   const std::uint64_t* service_thr;
   const std::uint8_t* practice_tier;  ///< [practice]
   std::uint64_t reliever_fill_thr;    ///< AMR: monthly reliever fill among asthma members
+
+  // --- interventions (kernels/interventions.hpp)
+  InterventionTablesView iv;
 
   // --- aging into adult and senior aid categories (synthesis tables)
   const std::uint8_t* aid_group_of_age;

@@ -54,6 +54,8 @@ PHSIM_HD void tally_member(const MemberView& m, const MeasureSpec* specs, const 
   if (m.year_inpatient_days[i]) sink.add(2, ev + kEvInpatientDays, m.year_inpatient_days[i]);
   if (m.year_cost_usd[i]) sink.add(2, ev + kEvCostUsd, m.year_cost_usd[i]);
   if (m.year_capitation_cents[i]) sink.add(2, ev + kEvCapitationCents, m.year_capitation_cents[i]);
+  if (m.year_program_cost_cents[i]) sink.add(2, ev + kEvProgramCostCents, m.year_program_cost_cents[i]);
+  if (m.clinical[i] & kPalliative) sink.add(2, ev + kEvPalliativeEnrollees, 1ull);
 
   const bool ce = continuously_enrolled(m.enrolled_months[i]);
   const int age_dec = shape.december - m.birth_month[i];

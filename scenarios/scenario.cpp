@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "kernels/interventions.hpp"
 #include "sim/errors.hpp"
 #include "sim/reference_data.hpp"
 
@@ -163,7 +164,8 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-/// The candidate closest to `word` (case-insensitive edit distance <= 2), or "".
+/// The candidate closest to `word` (case-insensitive edit distance <= 2), else the only
+/// candidate that `word` (3 characters or more) begins ("duration" -> "duration_months"), or "".
 std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
   const std::string w = lower(word);
   std::string best;
@@ -175,7 +177,15 @@ std::string closest(std::string_view word, const std::vector<std::string>& candi
       best = c;
     }
   }
-  return best;
+  if (!best.empty() || w.size() < 3) return best;
+  std::size_t prefixed = 0;
+  for (const auto& c : candidates) {
+    if (lower(c).rfind(w, 0) == 0) {
+      ++prefixed;
+      best = c;
+    }
+  }
+  return prefixed == 1 ? best : std::string();
 }
 
 std::uint64_t fnv1a64(std::string_view s) {
@@ -417,6 +427,7 @@ std::string describe_found(const toml::node& n) {
 enum class ValueKind {
   Table,
   TableArray,
+  Array,  ///< an array of any values, checked elsewhere (`sweep.values`)
   Integer,
   Float,
   String,
@@ -467,6 +478,14 @@ struct KeySpec {
   /// (`data.parameter(data_key).value`); when the data lacks it, the default of `bind` applies
   /// (which may be "absent": see optional_field).
   std::string_view data_key = {};
+  /// String: a further rule on a value that passed the other checks (the "YYYY-MM" form of a
+  /// month, an effect target); nullopt when it holds, else the problem ("expected ..., got ...").
+  std::optional<std::string> (*rule)(std::string_view value, const ReferenceData& data) = nullptr;
+  /// What the key accepts, when the generic phrase of expected_text would not say it.
+  std::string_view accepts = {};
+  /// Integer/Float: the message for a value out of range, instead of "expected <accepts>"
+  /// ("odds ratio must be > 0 and <= 1000").
+  std::string_view range_rule = {};
   /// Where the value goes; empty for keys inside arrays of tables (the array's binding reads
   /// its elements).
   Binding bind = {};
@@ -584,6 +603,11 @@ Binding reinvestment(M ReinvestmentSettings::*m) {
 constexpr double kMaxUsd = 1e12;
 /// Longest tier list of the sanctions (one tier per possible measure is already more than enough).
 constexpr double kMaxTiers = 24;
+/// Most values of a [sweep].
+constexpr double kMaxSweepValues = 1000;
+/// The characters of a scenario name (`run.name`); '=' is there for the names of swept
+/// scenarios (`baseline-withhold_fraction=0.02`).
+constexpr std::string_view kScenarioNameCharset = "A-Za-z0-9_.=-";
 
 /// The capitation keys, in the order of CapitationSettings::pmpm_usd, with the data parameter
 /// that supplies each default.
@@ -617,6 +641,248 @@ Binding members_binding() {
                  }};
 }
 
+// ---- [[intervention]]: names, reading and writing -------------------------------------------
+
+/// Most interventions in one scenario: one bit each in the device's reach masks.
+constexpr double kMaxInterventionCount = kMaxInterventions;
+/// Most effects of one intervention (far more than the measures and transitions there are).
+constexpr double kMaxEffects = 64;
+/// Largest `odds_ratio` of an effect (finite, so that a typo is caught).
+constexpr double kMaxOddsRatio = 1000;
+/// Bound of a distribution's mean, low and high (and sd): finite, so that a typo is caught.
+constexpr double kMaxDistributionValue = 1e6;
+/// Earliest intervention start year.
+constexpr int kFirstStartYear = 1990;
+/// Values of `intervention.conditions`: the member conditions (Condition, kernels/member.hpp).
+constexpr std::array<std::string_view, 6> kConditionNames = {
+    "asthma", "diabetes", "hypertension", "mental_illness", "substance_use", "serious_illness"};
+/// Effect targets that are transitions rather than measures (InterventionEffect::target).
+constexpr std::array<std::string_view, 3> kTransitionTargets = {"ed_visits", "inpatient_admissions",
+                                                                "palliative_enrollment"};
+constexpr std::string_view kPalliativeTarget = "palliative_enrollment";
+constexpr std::string_view kPalliativeKind = "palliative_care";
+constexpr std::string_view kDomainPrefix = "domain:";
+constexpr std::string_view kStartAccepts = "a \"YYYY-MM\" string (month 01..12, from 1990-01 on)";
+constexpr std::string_view kTargetAccepts =
+    "a measure id, \"domain:<domain>\", \"ed_visits\", \"inpatient_admissions\" or "
+    "\"palliative_enrollment\"";
+
+/// "YYYY-MM" as (year, month), or nullopt (month 01..12, year from kFirstStartYear on).
+std::optional<std::pair<int, int>> parse_month(std::string_view v) {
+  if (v.size() != 7 || v[4] != '-') return std::nullopt;
+  int year = 0, month = 0;
+  for (std::size_t i = 0; i < 7; ++i) {
+    if (i == 4) continue;
+    if (v[i] < '0' || v[i] > '9') return std::nullopt;
+    int& part = i < 4 ? year : month;
+    part = part * 10 + (v[i] - '0');
+  }
+  if (month < 1 || month > 12 || year < kFirstStartYear) return std::nullopt;
+  return std::pair{year, month};
+}
+
+std::string month_text(int year, int month) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", year, month);
+  return buf;
+}
+
+/// `intervention.start`.
+std::optional<std::string> check_start(std::string_view v, const ReferenceData& /*data*/) {
+  if (parse_month(v)) return std::nullopt;
+  return "expected " + std::string(kStartAccepts) + ", got " + quote(v);
+}
+
+/// The domains of the measures, in order of first appearance.
+std::vector<std::string> measure_domains(const ReferenceData& data) {
+  std::vector<std::string> domains;
+  for (const auto& m : data.measures) {
+    if (!m.domain.empty() && std::find(domains.begin(), domains.end(), m.domain) == domains.end())
+      domains.push_back(m.domain);
+  }
+  return domains;
+}
+
+/// `"a", "b", ... (N in all)`, or "none".
+std::string quoted_list(const std::vector<std::string>& names) {
+  constexpr std::size_t kListed = 12;
+  if (names.empty()) return "none";
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < kListed; ++i)
+    out += (i ? ", " : "") + quote(names[i]);
+  if (names.size() > kListed) out += ", ... (" + std::to_string(names.size()) + " in all)";
+  return out;
+}
+
+/// `intervention.effects.target`: a measure id, "domain:<a domain of the measures>" or a
+/// transition.
+std::optional<std::string> check_effect_target(std::string_view v, const ReferenceData& data) {
+  if (data.find_measure(v)) return std::nullopt;
+  const auto end = kTransitionTargets.end();
+  if (std::find(kTransitionTargets.begin(), end, v) != end) return std::nullopt;
+  const std::vector<std::string> domains = measure_domains(data);
+  if (v.substr(0, kDomainPrefix.size()) == kDomainPrefix) {
+    const std::string_view domain = v.substr(kDomainPrefix.size());
+    if (std::find(domains.begin(), domains.end(), domain) != domains.end()) return std::nullopt;
+    std::string msg = "unknown domain " + quote(domain) + " in effect target " + quote(v);
+    if (const auto best = closest(domain, domains); !best.empty())
+      msg += "; did you mean " + quote(std::string(kDomainPrefix) + best) + '?';
+    return msg + "; domains of the measures: " + quoted_list(domains);
+  }
+  std::vector<std::string> ids;
+  for (const auto& m : data.measures) ids.push_back(m.id);
+  std::vector<std::string> candidates = ids;
+  for (const auto t : kTransitionTargets) candidates.emplace_back(t);
+  for (const auto& d : domains) candidates.push_back(std::string(kDomainPrefix) + d);
+  std::string msg = "unknown effect target " + quote(v);
+  if (const auto best = closest(v, candidates); !best.empty())
+    msg += "; did you mean " + quote(best) + '?';
+  return msg + "; expected " + std::string(kTargetAccepts) + " (measures: " + quoted_list(ids) +
+         "; domains: " + quoted_list(domains) + ')';
+}
+
+double number_value(const toml::node& n) {
+  if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
+  return n.as_floating_point()->get();
+}
+
+/// The keys of a distribution table, with their fields.
+using DistributionNumber = std::pair<std::string_view, double Distribution::*>;
+constexpr std::array<DistributionNumber, 4> kDistributionNumbers = {{
+    {"mean", &Distribution::mean},
+    {"sd", &Distribution::sd},
+    {"low", &Distribution::low},
+    {"high", &Distribution::high},
+}};
+
+/// A written (validated) distribution table: `dist` left out is `default_dist`, numbers left
+/// out are 0.
+Distribution read_distribution(const toml::table& t, std::string_view default_dist) {
+  Distribution d;
+  d.dist = std::string(default_dist);
+  if (const auto* v = t.get("dist")) d.dist = v->as_string()->get();
+  for (const auto& [key, field] : kDistributionNumbers) {
+    if (const auto* v = t.get(key)) d.*field = number_value(*v);
+  }
+  return d;
+}
+
+/// A written (validated) effect: `odds_ratio = x` is `{ dist = "fixed", mean = ln x }`.
+InterventionEffect read_effect(const toml::table& t) {
+  InterventionEffect e;
+  e.target = t.get("target")->as_string()->get();
+  if (const auto* odds = t.get("odds_ratio")) {
+    e.effect = Distribution{};
+    e.effect.dist = "fixed";
+    e.effect.mean = std::log(number_value(*odds));
+  } else {
+    e.effect = read_distribution(t, "normal");
+  }
+  return e;
+}
+
+/// A written (validated) [[intervention]] table; keys left out keep the defaults of
+/// InterventionSettings.
+InterventionSettings read_intervention(const toml::table& t) {
+  InterventionSettings iv;
+  const auto text = [&](std::string_view key, std::string& out) {
+    if (const auto* v = t.get(key)) out = v->as_string()->get();
+  };
+  const auto names = [&](std::string_view key, std::vector<std::string>& out) {
+    if (const auto* v = t.get(key)) store(out, *v);
+  };
+  const auto integer = [&](std::string_view key, int& out) {
+    if (const auto* v = t.get(key)) out = static_cast<int>(v->as_integer()->get());
+  };
+  const auto number = [&](std::string_view key, double& out) {
+    if (const auto* v = t.get(key)) out = number_value(*v);
+  };
+  text("name", iv.name);
+  text("kind", iv.kind);
+  names("counties", iv.counties);
+  names("plans", iv.plans);
+  names("conditions", iv.conditions);
+  text("practices", iv.practices);
+  integer("practice_cohort_size", iv.practice_cohort_size);
+  if (const auto* v = t.get("start")) {
+    if (const auto month = parse_month(v->as_string()->get())) {
+      iv.start_year = month->first;
+      iv.start_month = month->second;
+    }
+  }
+  integer("duration_months", iv.duration_months);
+  integer("ramp_months", iv.ramp_months);
+  number("engagement", iv.engagement);
+  number("correlation", iv.correlation);
+  number("fixed_cost_usd", iv.fixed_cost_usd);
+  number("cost_per_practice_usd", iv.cost_per_practice_usd);
+  number("cost_per_member_month_usd", iv.cost_per_member_month_usd);
+  number("practice_payment_min_usd", iv.practice_payment_min_usd);
+  number("practice_payment_max_usd", iv.practice_payment_max_usd);
+  if (const auto* v = t.get("milestone_share"))
+    iv.milestone_share = read_distribution(*v->as_table(), "fixed");
+  if (const auto* v = t.get("effects")) {
+    for (const auto& e : *v->as_array()) iv.effects.push_back(read_effect(*e.as_table()));
+  }
+  return iv;
+}
+
+/// A distribution as the resolved text writes it: an inline table with every key.
+toml::table distribution_table(const Distribution& d) {
+  toml::table t;
+  t.is_inline(true);
+  t.insert_or_assign("dist", d.dist);
+  for (const auto& [key, field] : kDistributionNumbers) t.insert_or_assign(key, d.*field);
+  return t;
+}
+
+/// An intervention as the resolved text writes it: every key at its effective value.
+toml::table intervention_table(const InterventionSettings& iv) {
+  toml::table t;
+  emit(t, "name", iv.name);
+  emit(t, "kind", iv.kind);
+  emit(t, "counties", iv.counties);
+  emit(t, "plans", iv.plans);
+  emit(t, "conditions", iv.conditions);
+  emit(t, "practices", iv.practices);
+  emit(t, "practice_cohort_size", iv.practice_cohort_size);
+  t.insert_or_assign("start", month_text(iv.start_year, iv.start_month));
+  emit(t, "duration_months", iv.duration_months);
+  emit(t, "ramp_months", iv.ramp_months);
+  emit(t, "engagement", iv.engagement);
+  emit(t, "correlation", iv.correlation);
+  emit(t, "fixed_cost_usd", iv.fixed_cost_usd);
+  emit(t, "cost_per_practice_usd", iv.cost_per_practice_usd);
+  emit(t, "cost_per_member_month_usd", iv.cost_per_member_month_usd);
+  emit(t, "practice_payment_min_usd", iv.practice_payment_min_usd);
+  emit(t, "practice_payment_max_usd", iv.practice_payment_max_usd);
+  t.insert_or_assign("milestone_share", distribution_table(iv.milestone_share));
+  toml::array effects;
+  for (const auto& e : iv.effects) {
+    toml::table et = distribution_table(e.effect);
+    et.insert_or_assign("target", e.target);
+    effects.push_back(std::move(et));
+  }
+  t.insert_or_assign("effects", std::move(effects));
+  return t;
+}
+
+/// `intervention`: the whole array of tables, element by element. Nothing is written for no
+/// interventions.
+Binding interventions_binding() {
+  return Binding{[](Scenario& s, const toml::node& n) {
+                   s.interventions.clear();
+                   for (const auto& e : *n.as_array())
+                     s.interventions.push_back(read_intervention(*e.as_table()));
+                 },
+                 [](const Scenario& s, toml::table& parent, const std::string& key) {
+                   if (s.interventions.empty()) return;
+                   toml::array a;
+                   for (const auto& iv : s.interventions) a.push_back(intervention_table(iv));
+                   parent.insert_or_assign(key, std::move(a));
+                 }};
+}
+
 /// Every key a scenario may contain. Adding a section adds rows here (and a field to bind to).
 const std::vector<KeySpec>& schema() {
   static const std::vector<KeySpec> specs = [] {
@@ -625,7 +891,7 @@ const std::vector<KeySpec>& schema() {
                  .kind = ValueKind::String,
                  .min = 1,
                  .max = 64,
-                 .charset = "A-Za-z0-9_.-",
+                 .charset = kScenarioNameCharset,
                  .bind = field(&Scenario::run, &RunSettings::name)});
     s.push_back({.path = "run.start_year",
                  .kind = ValueKind::Integer,
@@ -753,6 +1019,8 @@ const std::vector<KeySpec>& schema() {
     flag("policy.plan_response.enabled", response(&PlanResponseSettings::enabled));
     number("policy.plan_response.max_effort_logit", 0, 5,
            response(&PlanResponseSettings::max_effort_logit));
+    number("policy.plan_response.max_effort_logit_sd_log", 0, 5,
+           response(&PlanResponseSettings::max_effort_logit_sd_log));
     s.push_back({.path = "policy.plan_response.half_saturation_usd",
                  .kind = ValueKind::Float,
                  .min = 0,
@@ -776,6 +1044,93 @@ const std::vector<KeySpec>& schema() {
            reinvestment(&ReinvestmentSettings::admin_fraction));
     number("policy.reinvestment.primary_care_fraction", 0, 1,
            reinvestment(&ReinvestmentSettings::primary_care_fraction));
+
+    // ---- [[intervention]]: programs (InterventionSettings, sim/config.hpp). The rows below the
+    // array describe every element; the array's binding reads and writes whole elements, and
+    // check_interventions applies the rules between an element's keys. ----
+    s.push_back({.path = "intervention",
+                 .kind = ValueKind::TableArray,
+                 .max_items = kMaxInterventionCount,
+                 .bind = interventions_binding()});
+    s.push_back({.path = "intervention.name",
+                 .kind = ValueKind::String,
+                 .min = 1,
+                 .max = 64,
+                 .charset = "A-Za-z0-9_.-",
+                 .required = true});
+    s.push_back({.path = "intervention.kind",
+                 .kind = ValueKind::String,
+                 .choices = {"practice_support", "member_outreach", "palliative_care"}});
+    names("intervention.counties", NameSet::County, {});
+    names("intervention.plans", NameSet::Plan, {});
+    s.push_back({.path = "intervention.conditions",
+                 .kind = ValueKind::StringArray,
+                 .distinct = true,
+                 .choices = {kConditionNames.begin(), kConditionNames.end()}});
+    s.push_back({.path = "intervention.practices",
+                 .kind = ValueKind::String,
+                 .choices = {"all", "cohort"}});
+    integer("intervention.practice_cohort_size", 0, 100000, {});
+    s.push_back({.path = "intervention.start",
+                 .kind = ValueKind::String,
+                 .rule = check_start,
+                 .accepts = kStartAccepts});
+    integer("intervention.duration_months", 1, 600, {});
+    integer("intervention.ramp_months", 0, 600, {});
+    number("intervention.engagement", 0, 1, {});
+    number("intervention.correlation", -0.99, 0.99, {});
+    for (const char* cost : {"intervention.fixed_cost_usd", "intervention.cost_per_practice_usd",
+                             "intervention.cost_per_member_month_usd",
+                             "intervention.practice_payment_min_usd",
+                             "intervention.practice_payment_max_usd"}) {
+      number(cost, 0, kMaxUsd, {});
+    }
+    // A distribution `{ dist = "...", mean = m, sd = s, low = a, high = b }`: its five keys
+    // (paths are literals: KeySpec::path is a view).
+    const auto distribution_keys = [&](std::string_view dist, std::string_view mean,
+                                       std::string_view sd, std::string_view low,
+                                       std::string_view high) {
+      s.push_back({.path = dist,
+                   .kind = ValueKind::String,
+                   .choices = {"normal", "lognormal", "beta", "uniform", "fixed"}});
+      number(mean, -kMaxDistributionValue, kMaxDistributionValue, {});
+      number(sd, 0, kMaxDistributionValue, {});
+      number(low, -kMaxDistributionValue, kMaxDistributionValue, {});
+      number(high, -kMaxDistributionValue, kMaxDistributionValue, {});
+    };
+    s.push_back({.path = "intervention.milestone_share", .kind = ValueKind::Table});
+    distribution_keys("intervention.milestone_share.dist", "intervention.milestone_share.mean",
+                      "intervention.milestone_share.sd", "intervention.milestone_share.low",
+                      "intervention.milestone_share.high");
+    s.push_back({.path = "intervention.effects",
+                 .kind = ValueKind::TableArray,
+                 .max_items = kMaxEffects});
+    s.push_back({.path = "intervention.effects.target",
+                 .kind = ValueKind::String,
+                 .required = true,
+                 .rule = check_effect_target,
+                 .accepts = kTargetAccepts});
+    distribution_keys("intervention.effects.dist", "intervention.effects.mean",
+                      "intervention.effects.sd", "intervention.effects.low",
+                      "intervention.effects.high");
+    s.push_back({.path = "intervention.effects.odds_ratio",
+                 .kind = ValueKind::Float,
+                 .min = 0,
+                 .max = kMaxOddsRatio,
+                 .min_exclusive = true,
+                 .range_rule = "odds ratio must be > 0 and <= 1000"});
+
+    // ---- [sweep]: one key over several values (expand_sweep) ----
+    s.push_back({.path = "sweep.key",
+                 .kind = ValueKind::String,
+                 .min = 1,
+                 .max = 200,
+                 .required = true});
+    s.push_back({.path = "sweep.values",
+                 .kind = ValueKind::Array,
+                 .min_items = 1,
+                 .max_items = kMaxSweepValues,
+                 .required = true});
     return s;
   }();
   return specs;
@@ -933,11 +1288,14 @@ std::string choices_text(const std::vector<std::string_view>& choices) {
 
 /// What a key accepts, as a phrase: "an integer in 1..100000".
 std::string expected_text(const KeySpec& s) {
+  if (!s.accepts.empty()) return std::string(s.accepts);
   switch (s.kind) {
     case ValueKind::Table:
       return "a table";
     case ValueKind::TableArray:
-      return "an array of tables";
+      return "an array of tables" + count_text(s.min_items, s.max_items);
+    case ValueKind::Array:
+      return "an array" + count_text(s.min_items, s.max_items);
     case ValueKind::Bool:
       return "true or false";
     case ValueKind::Integer: {
@@ -968,7 +1326,9 @@ std::string expected_text(const KeySpec& s) {
                       (s.names == NameSet::None
                            ? std::string("strings")
                            : std::string(name_set_noun(s.names, false)) + " names");
-      return t + count_text(s.min_items, s.max_items);
+      t += count_text(s.min_items, s.max_items);
+      if (!s.choices.empty()) t += ", each one of " + choices_text(s.choices);
+      return t;
     }
     case ValueKind::IntegerArray:
     case ValueKind::FloatArray: {
@@ -1023,6 +1383,7 @@ std::optional<std::string> check_string(const KeySpec& s, std::string_view v,
     }
   }
   if (s.names != NameSet::None) return check_name(s.names, v, data);
+  if (s.rule != nullptr) return s.rule(v, data);
   return std::nullopt;
 }
 
@@ -1059,18 +1420,24 @@ std::optional<std::string> check_value(const KeySpec& s, const toml::node& n,
   const auto wrong_type = [&] {
     return "expected " + expected_text(s) + ", got " + describe_found(n);
   };
+  const auto out_of_range_text = [&] {
+    return (s.range_rule.empty() ? "expected " + expected_text(s) : std::string(s.range_rule)) +
+           ", got " + render_value(n);
+  };
   switch (s.kind) {
     case ValueKind::Table:
     case ValueKind::TableArray:
       return std::nullopt;  // checked by the walk
+    case ValueKind::Array:
+      if (const auto* a = n.as_array()) return check_count(s, *a);
+      return wrong_type();
     case ValueKind::Bool:
       if (!n.is_boolean()) return wrong_type();
       return std::nullopt;
     case ValueKind::Integer:
       if (const auto* i = n.as_integer()) {
         const auto v = static_cast<double>(i->get());
-        if (v < s.min || v > s.max)
-          return "expected " + expected_text(s) + ", got " + render_value(n);
+        if (v < s.min || v > s.max) return out_of_range_text();
         return std::nullopt;
       }
       if (const auto* str = n.as_string(); str && !s.choices.empty()) {
@@ -1092,7 +1459,7 @@ std::optional<std::string> check_value(const KeySpec& s, const toml::node& n,
       } else {
         return wrong_type();
       }
-      if (out_of_range(s, v)) return "expected " + expected_text(s) + ", got " + render_value(n);
+      if (out_of_range(s, v)) return out_of_range_text();
       return std::nullopt;
     }
     case ValueKind::String:
@@ -1204,7 +1571,9 @@ struct Validator {
       table(*t, sn, path, file);
     } else if (sn.is_table_array()) {
       const auto* a = v.as_array();
-      if (a == nullptr) fail(file, path, "expected an array of tables, got " + describe_found(v));
+      if (a == nullptr)
+        fail(file, path, "expected " + expected_text(*sn.spec) + ", got " + describe_found(v));
+      if (auto problem = check_count(*sn.spec, *a)) fail(file, path, *problem);
       for (std::size_t i = 0; i < a->size(); ++i) {
         const std::string element = path + '[' + std::to_string(i) + ']';
         const auto* t = (*a)[i].as_table();
@@ -1415,6 +1784,18 @@ const toml::node* node_at(const toml::table& doc, std::string_view path) {
   return n;
 }
 
+/// The table that holds `path`'s last component, created as needed (the walk has checked that
+/// intermediate nodes are tables).
+toml::table& parent_of(toml::table& doc, const std::vector<std::string>& parts) {
+  toml::table* parent = &doc;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    auto* next = parent->get(parts[i]);
+    if (next == nullptr) next = &parent->insert_or_assign(parts[i], toml::table{}).first->second;
+    parent = next->as_table();
+  }
+  return *parent;
+}
+
 /// A rule between two keys, checked on the effective values (written, inherited or default).
 struct CrossCheck {
   std::string_view a, b;
@@ -1479,12 +1860,60 @@ std::string toml_float(double d) {
   return t;
 }
 
+bool is_inline_table(const toml::node& v) {
+  const auto* t = v.as_table();
+  return t != nullptr && t->is_inline();
+}
+
+/// The keys of an inline table (a distribution, an effect) come in this order, then any others
+/// in sorted order.
+constexpr std::array<std::string_view, 6> kInlineKeyOrder = {"target", "dist", "mean",
+                                                             "sd",     "low",  "high"};
+
+void write_value(std::ostream& os, const toml::node& v);
+
+void write_inline_table(std::ostream& os, const toml::table& t) {
+  std::vector<std::string_view> keys;
+  for (const auto k : kInlineKeyOrder) {
+    if (t.contains(k)) keys.push_back(k);
+  }
+  for (auto&& [k, v] : t) {
+    if (std::find(kInlineKeyOrder.begin(), kInlineKeyOrder.end(), k.str()) == kInlineKeyOrder.end())
+      keys.push_back(k.str());
+  }
+  if (keys.empty()) {
+    os << "{}";
+    return;
+  }
+  os << "{ ";
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i) os << ", ";
+    os << render_key(keys[i]) << " = ";
+    write_value(os, *t.get(keys[i]));
+  }
+  os << " }";
+}
+
+/// A value as the resolved text writes it; tables (inline tables in the document) are written
+/// inline, an array of them one element per line.
 void write_value(std::ostream& os, const toml::node& v) {
   if (const auto* f = v.as_floating_point()) {
     os << toml_float(f->get());
+  } else if (const auto* t = v.as_table()) {
+    write_inline_table(os, *t);
   } else if (const auto* a = v.as_array()) {
     if (a->empty()) {
       os << "[]";
+      return;
+    }
+    if (a->is_array_of_tables()) {
+      os << "[\n";
+      for (std::size_t i = 0; i < a->size(); ++i) {
+        os << "  ";
+        write_value(os, (*a)[i]);
+        os << (i + 1 < a->size() ? ",\n" : "\n");
+      }
+      os << ']';
       return;
     }
     os << "[ ";
@@ -1500,32 +1929,40 @@ void write_value(std::ostream& os, const toml::node& v) {
   }
 }
 
+/// An array of tables written with [[headers]] (its tables are not marked inline).
 bool is_table_array(const toml::node& v) {
   const auto* a = v.as_array();
-  return a != nullptr && !a->empty() && a->is_array_of_tables();
+  return a != nullptr && !a->empty() && a->is_array_of_tables() && !is_inline_table((*a)[0]);
 }
 
-/// Writes `t` (at dotted `path`, "" = root) as toml++ would, except for floats (toml_float):
-/// a table's plain keys under its header (none for a table with only sub-tables), then its
-/// sub-tables, then its arrays of tables. Keys are sorted (toml::table is ordered).
+/// A value written under a header of its own: a table (not inline) or an array of tables.
+bool is_section(const toml::node& v) {
+  return (v.is_table() && !is_inline_table(v)) || is_table_array(v);
+}
+
+/// Writes `t` (at dotted `path`, "" = root) as toml++ would, except for floats (toml_float) and
+/// inline tables (write_value): a table's plain keys under its header (none for a table with
+/// only sub-tables), then its sub-tables, then its arrays of tables. Keys are sorted
+/// (toml::table is ordered).
 void write_table(std::ostream& os, const toml::table& t, const std::string& path, bool header,
                  bool& first) {
   bool has_leaves = false;
-  for (auto&& [k, v] : t) has_leaves = has_leaves || (!v.is_table() && !is_table_array(v));
+  for (auto&& [k, v] : t) has_leaves = has_leaves || !is_section(v);
   if (header || (has_leaves && !path.empty())) {
     if (!first) os << '\n';
     os << (header ? "[[" + path + "]]" : '[' + path + ']') << '\n';
     first = false;
   }
   for (auto&& [k, v] : t) {
-    if (v.is_table() || is_table_array(v)) continue;
+    if (is_section(v)) continue;
     os << render_key(k.str()) << " = ";
     write_value(os, v);
     os << '\n';
     first = false;
   }
   for (auto&& [k, v] : t) {
-    if (const auto* sub = v.as_table()) write_table(os, *sub, join_path(path, k.str()), false, first);
+    if (v.is_table() && is_section(v))
+      write_table(os, *v.as_table(), join_path(path, k.str()), false, first);
   }
   for (auto&& [k, v] : t) {
     if (!is_table_array(v)) continue;
@@ -1533,6 +1970,245 @@ void write_table(std::ostream& os, const toml::table& t, const std::string& path
       write_table(os, *e.as_table(), join_path(path, k.str()), true, first);
   }
 }
+
+// ---- [[intervention]]: rules between an element's keys -------------------------------------
+
+/// Checks the rules of the [[intervention]] tables that single keys cannot say (checked on the
+/// effective values, after the walk has checked each key): unique names, the cohort size, the
+/// start within the run's horizon, the ramp within the duration, the payment range, the
+/// distributions, and the effects each kind takes. Messages name the file that wrote the
+/// array, the key with its indices and what is allowed.
+class InterventionChecker {
+ public:
+  InterventionChecker(const Scenario& s, const toml::table& doc, const Origins& origins,
+                      const std::string& source)
+      : m_s(s), m_doc(doc) {
+    const auto it = origins.find("intervention");
+    m_file = it == origins.end() ? source : it->second;
+  }
+
+  void check() const {
+    const toml::node* node = m_doc.get("intervention");
+    if (node == nullptr || !node->is_array()) return;
+    const toml::array& array = *node->as_array();
+    for (std::size_t i = 0; i < m_s.interventions.size() && i < array.size(); ++i)
+      intervention(i, *array[i].as_table());
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw ScenarioError(m_file + ": key '" + key + "': " + problem);
+  }
+  [[noreturn]] void fail2(const std::string& a, const std::string& b,
+                          const std::string& problem) const {
+    throw ScenarioError(m_file + ": keys " + a + " and " + b + ": " + problem);
+  }
+
+  /// `value`, marked "(default)" when `key` is not written in `t`.
+  static std::string shown(const toml::table& t, std::string_view key, const std::string& value) {
+    return value + (t.contains(key) ? "" : " (default)");
+  }
+
+  void intervention(std::size_t i, const toml::table& t) const {
+    const InterventionSettings& iv = m_s.interventions[i];
+    const std::string at = "intervention[" + std::to_string(i) + ']';
+    const auto key = [&](std::string_view k) { return at + '.' + std::string(k); };
+
+    for (std::size_t j = 0; j < i; ++j) {
+      if (m_s.interventions[j].name == iv.name) {
+        fail(key("name"), quote(iv.name) + " is already the name of intervention[" +
+                              std::to_string(j) + "]; each intervention needs a name of its own");
+      }
+    }
+
+    if (iv.practices == "cohort" && iv.practice_cohort_size < 1) {
+      fail(key("practice_cohort_size"),
+           "practices = \"cohort\" needs the number of practices in the cohort: expected an "
+           "integer in 1..100000, got " +
+               shown(t, "practice_cohort_size", std::to_string(iv.practice_cohort_size)));
+    }
+    if (iv.practices == "all" && iv.practice_cohort_size != 0) {
+      fail(key("practice_cohort_size"),
+           "a cohort size of " + std::to_string(iv.practice_cohort_size) + " with practices = " +
+               shown(t, "practices", "\"all\"") +
+               ": set practices = \"cohort\" to reach a cohort, or leave practice_cohort_size out");
+    }
+
+    // The start must fall in the run's months (a program may start before the first year).
+    const RunSettings& run = m_s.run;
+    const int end = (run.start_year + run.years) * 12;  // first month index after the run
+    const int start = iv.start_year * 12 + iv.start_month - 1;
+    if (start >= end) {
+      const std::string last = month_text(run.start_year + run.years - 1, 12);
+      fail(key("start"), shown(t, "start", quote(month_text(iv.start_year, iv.start_month))) +
+                             " is after the run's horizon " + month_text(run.start_year, 1) +
+                             ".." + last + " (run.start_year = " + std::to_string(run.start_year) +
+                             ", run.years = " + std::to_string(run.years) +
+                             "): expected a month from 1990-01 to " + last);
+    }
+
+    if (iv.ramp_months > iv.duration_months) {
+      fail2('\'' + key("ramp_months") + "' = " + std::to_string(iv.ramp_months),
+            '\'' + key("duration_months") + "' = " +
+                shown(t, "duration_months", std::to_string(iv.duration_months)),
+            "expected ramp_months <= duration_months (the effects would never reach full "
+            "strength)");
+    }
+    if (iv.practice_payment_min_usd > iv.practice_payment_max_usd) {
+      fail2('\'' + key("practice_payment_min_usd") +
+                "' = " + toml_float(iv.practice_payment_min_usd),
+            '\'' + key("practice_payment_max_usd") + "' = " +
+                shown(t, "practice_payment_max_usd", toml_float(iv.practice_payment_max_usd)),
+            "expected practice_payment_min_usd <= practice_payment_max_usd");
+    }
+
+    if (const toml::node* m = t.get("milestone_share")) {
+      distribution(*m->as_table(), iv.milestone_share, key("milestone_share"), "milestone_share",
+                   /*probability=*/true, /*effect=*/false);
+    }
+
+    const toml::node* effects_node = t.get("effects");
+    const toml::array empty;
+    const toml::array& written = effects_node != nullptr ? *effects_node->as_array() : empty;
+    const bool palliative_kind = iv.kind == kPalliativeKind;
+    bool has_palliative = false, has_measure = false;
+    for (std::size_t e = 0; e < iv.effects.size() && e < written.size(); ++e) {
+      const InterventionEffect& effect = iv.effects[e];
+      const toml::table& et = *written[e].as_table();
+      const std::string ek = key("effects[" + std::to_string(e) + ']');
+      const bool palliative = effect.target == kPalliativeTarget;
+      const bool measure = std::find(kTransitionTargets.begin(), kTransitionTargets.end(),
+                                     effect.target) == kTransitionTargets.end();
+      has_palliative = has_palliative || palliative;
+      has_measure = has_measure || measure;
+      if (palliative && !palliative_kind) {
+        fail(ek + ".target", "\"palliative_enrollment\" is an effect of kind = \"palliative_care\" "
+                             "only; this intervention's kind is " +
+                                 shown(t, "kind", quote(iv.kind)));
+      }
+      if (measure && palliative_kind) {
+        fail(ek + ".target", quote(effect.target) +
+                                 " is a measure, which a palliative_care intervention does not act "
+                                 "on: expected \"palliative_enrollment\", \"ed_visits\" or "
+                                 "\"inpatient_admissions\"");
+      }
+      for (std::size_t f = 0; f < e; ++f) {
+        if (iv.effects[f].target == effect.target) {
+          fail(ek + ".target", quote(effect.target) + " is already the target of effects[" +
+                                   std::to_string(f) + "]; give each target one effect");
+        }
+      }
+      if (et.contains("odds_ratio")) {
+        if (palliative) {
+          fail(ek + ".odds_ratio",
+               "palliative_enrollment is a monthly probability, not an odds ratio: expected "
+               "{ dist = \"fixed\", mean = p } with p in 0..1 (or dist = \"beta\" or \"uniform\")");
+        }
+        for (const std::string_view k : {"dist", "mean", "sd", "low", "high"}) {
+          if (et.contains(k)) {
+            fail(ek + '.' + std::string(k),
+                 "odds_ratio = x stands for { dist = \"fixed\", mean = ln(x) } and cannot be "
+                 "combined with " +
+                     std::string(k) + ": give either odds_ratio or dist, mean, sd, low and high");
+          }
+        }
+      } else {
+        distribution(et, effect.effect, ek, palliative ? "palliative_enrollment" : "the effect",
+                     /*probability=*/palliative, /*effect=*/!palliative);
+      }
+    }
+    if (palliative_kind && !has_palliative) {
+      fail(key("effects"),
+           "kind = \"palliative_care\" needs an effect with target = "
+           "\"palliative_enrollment\" (the monthly probability that a seriously ill member "
+           "enrolls), e.g. { target = \"palliative_enrollment\", dist = \"fixed\", mean = 0.05 }");
+    }
+    if (iv.kind == "member_outreach" && !has_measure) {
+      fail(key("effects"),
+           "kind = \"member_outreach\" reaches members with an open care gap on a targeted "
+           "measure: expected at least one effect whose target is a measure id or "
+           "\"domain:<domain>\"");
+    }
+
+    // One correlation group per intervention: an equicorrelation of n draws needs rho > -1/(n-1).
+    const auto n = static_cast<double>(iv.effects.size());
+    if (iv.correlation < 0 && n >= 2 && !(iv.correlation > -1.0 / (n - 1))) {
+      fail(key("correlation"),
+           toml_float(iv.correlation) + " with " + format_number(n) +
+               " effects: expected a number > -1/(n - 1) = " + toml_float(-1.0 / (n - 1)) +
+               " (n = the number of effects; a lower equicorrelation is not a valid correlation)");
+    }
+  }
+
+  /// A written distribution table `w` (loaded as `d`) at `key`. `what` names it in messages;
+  /// `probability`: its values must lie in 0..1 (fixed, beta or uniform); `effect`: a log odds
+  /// ratio, whose size must be written (odds_ratio or mean).
+  void distribution(const toml::table& w, const Distribution& d, const std::string& key,
+                    const std::string& what, bool probability, bool effect) const {
+    const std::string dist = shown(w, "dist", quote(d.dist));
+    if (probability && (d.dist == "normal" || d.dist == "lognormal")) {
+      fail(key + ".dist", what + " is a probability (0..1): expected \"fixed\", \"beta\" or "
+                                 "\"uniform\", got " + dist);
+    }
+    const auto must_be_absent = [&](std::string_view k, double v) {
+      if (v != 0) {
+        fail(key + '.' + std::string(k), "does not apply to dist = " + dist +
+                                             "; leave it out (got " + toml_float(v) + ')');
+      }
+    };
+    if (d.dist == "uniform") {
+      for (const std::string_view k : {"low", "high"}) {
+        if (!w.contains(k)) {
+          fail(key + '.' + std::string(k),
+               "dist = \"uniform\" needs low and high (the value is drawn between them)");
+        }
+      }
+      must_be_absent("mean", d.mean);
+      must_be_absent("sd", d.sd);
+      if (d.low > d.high) {
+        fail2('\'' + key + ".low' = " + toml_float(d.low),
+              '\'' + key + ".high' = " + toml_float(d.high), "expected low <= high");
+      }
+      if (probability && (d.low < 0 || d.high > 1)) {
+        fail(key, what + " is a probability: expected 0 <= low <= high <= 1, got low = " +
+                      toml_float(d.low) + ", high = " + toml_float(d.high));
+      }
+      return;
+    }
+    if (!w.contains("mean")) {
+      if (effect) {
+        fail(key, "the effect has no size: expected odds_ratio = x, or mean = (the log odds "
+                  "ratio) with dist and sd for an uncertain effect");
+      }
+      fail(key + ".mean", "dist = " + dist + " needs a mean");
+    }
+    must_be_absent("low", d.low);
+    must_be_absent("high", d.high);
+    if (d.dist == "fixed" && d.sd != 0) {
+      fail(key + ".sd", "sd = " + toml_float(d.sd) + " has no effect with dist = " + dist +
+                            " (the value is the mean): leave it out, or choose dist = \"" +
+                            (probability ? "beta" : "normal") + "\" for an uncertain value");
+    }
+    if (d.dist == "beta") {
+      if (!(d.mean > 0 && d.mean < 1))
+        fail(key + ".mean", "dist = \"beta\" needs 0 < mean < 1, got " + toml_float(d.mean));
+      if (!(d.sd * d.sd < d.mean * (1 - d.mean))) {
+        fail(key + ".sd", "dist = \"beta\" with mean = " + toml_float(d.mean) +
+                              " needs sd^2 < mean (1 - mean), i.e. sd < " +
+                              toml_float(std::sqrt(d.mean * (1 - d.mean))) + ", got " +
+                              toml_float(d.sd));
+      }
+    }
+    if (probability && d.dist == "fixed" && (d.mean < 0 || d.mean > 1)) {
+      fail(key + ".mean",
+           what + " is a probability: expected a number in 0..1, got " + toml_float(d.mean));
+    }
+  }
+
+  const Scenario& m_s;
+  const toml::table& m_doc;
+  std::string m_file;
+};
 
 std::string write_resolved(const toml::table& doc) {
   std::ostringstream os;
@@ -1589,18 +2265,200 @@ Scenario finish(toml::table& doc, const std::string& source, const ReferenceData
     if (const auto* v = parent->get(key)) spec.bind.load(s, *v);
   }
   check_cross_keys(s, doc, origins, source);
+  InterventionChecker(s, doc, origins, source).check();
+  // Arrays of tables are written from the loaded values, so that every element lists every key
+  // at its effective value (the recorded scenario is complete).
+  for (const auto& spec : schema()) {
+    if (spec.kind != ValueKind::TableArray || !spec.bind.save || inside_table_array(spec)) continue;
+    const auto parts = split_path(spec.path);
+    toml::table& parent = parent_of(doc, parts);
+    parent.erase(parts.back());
+    spec.bind.save(s, parent, parts.back());
+  }
   s.resolved_toml = write_resolved(doc);
   s.hash = hex16(fnv1a64(s.resolved_toml));
   return s;
 }
 
-Scenario build(const Source& top, const ReferenceData& data) {
+// ---- [sweep] -----------------------------------------------------------------------------------
+
+/// Sets the scalar key `path` of `doc` to a copy of `value`.
+void set_key(toml::table& doc, std::string_view path, const toml::node& value) {
+  const auto parts = split_path(path);
+  toml::table& parent = parent_of(doc, parts);
+  value.visit([&](const auto& v) {
+    if constexpr (toml::is_value<std::remove_cvref_t<decltype(v)>>)
+      parent.insert_or_assign(parts.back(), v.get());
+  });
+}
+
+/// Keys a [sweep] may vary: numbers, booleans and strings, not inside an array of tables, not
+/// `run.name` (each swept scenario gets its own) nor the [sweep] keys.
+bool sweepable(const KeySpec& spec) {
+  const bool scalar = spec.kind == ValueKind::Integer || spec.kind == ValueKind::Float ||
+                      spec.kind == ValueKind::String || spec.kind == ValueKind::Bool;
+  return scalar && !inside_table_array(spec) && spec.path != "run.name" &&
+         spec.path.substr(0, 6) != "sweep.";
+}
+
+/// Why `key` (with its schema row, or null) cannot be swept.
+std::string sweep_key_problem(const std::string& key, const KeySpec* spec) {
+  const std::string allowed =
+      "a sweep takes the dotted key of a number, boolean or string of [run] or [policy.*], "
+      "e.g. \"policy.qwi.withhold_fraction\"";
+  if (key == "intervention" || key.rfind("intervention.", 0) == 0 ||
+      (spec != nullptr && inside_table_array(*spec))) {
+    return quote(key) + " is a key of [[intervention]], which a sweep cannot vary (write one "
+                        "scenario file per variant); " + allowed;
+  }
+  if (spec != nullptr && spec->path == "run.name") {
+    return "\"run.name\" cannot be swept: each swept scenario is named "
+           "<run.name>-<key>=<value>; " + allowed;
+  }
+  if (spec != nullptr && spec->path.substr(0, 6) != "sweep.") {
+    return quote(key) + " takes " + expected_text(*spec) + "; " + allowed;
+  }
+  std::vector<std::string> keys;
+  for (const auto& s : schema()) {
+    if (sweepable(s)) keys.emplace_back(s.path);
+  }
+  std::string msg = "unknown key " + quote(key);
+  if (const auto best = closest(key, keys); !best.empty())
+    msg += "; did you mean " + quote(best) + '?';
+  return msg + "; " + allowed;
+}
+
+/// A swept value as its scenario's name shows it (0.02, 3, true, full): the '+' of an exponent
+/// is dropped and characters a name cannot hold become '_'.
+std::string sweep_value_text(const KeySpec& spec, const toml::node& v) {
+  std::string text;
+  if (const auto* s = v.as_string()) {
+    text = s->get();
+  } else if (const auto* i = v.as_integer()) {
+    text = spec.kind == ValueKind::Float ? toml_float(static_cast<double>(i->get()))
+                                         : std::to_string(i->get());
+  } else if (const auto* f = v.as_floating_point()) {
+    text = toml_float(f->get());
+  } else if (const auto* b = v.as_boolean()) {
+    text = b->get() ? "true" : "false";
+  }
+  std::string out;
+  for (const char c : text) {
+    if (c == '+') continue;
+    out += in_charset(static_cast<unsigned char>(c), kScenarioNameCharset) ? c : '_';
+  }
+  return out;
+}
+
+/// The scenarios of a validated document with a [sweep]: one per value, in order.
+std::vector<Scenario> expand_sweep(toml::table& doc, const std::string& source,
+                                   const ReferenceData& data, const Origins& origins) {
+  const auto origin = [&](const std::string& path) -> std::string {
+    const auto it = origins.find(path);
+    return it == origins.end() ? source : it->second;
+  };
+  const toml::table& sweep = *doc.get("sweep")->as_table();
+  const std::string key = sweep.get("key")->as_string()->get();
+  const toml::array values = *sweep.get("values")->as_array();
+  const std::string key_file = origin("sweep.key");
+  const std::string values_file = origin("sweep.values");
+
+  const KeySpec* spec = nullptr;
+  for (const auto& s : schema()) {
+    if (s.path == key) spec = &s;
+  }
+  if (spec == nullptr || !sweepable(*spec)) {
+    throw ScenarioError(key_file + ": key 'sweep.key': " + sweep_key_problem(key, spec));
+  }
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string at = " (at index " + std::to_string(i) + ')';
+    if (auto problem = check_value(*spec, values[i], data)) {
+      throw ScenarioError(values_file + ": key 'sweep.values': a value of '" + key + "': " +
+                          *problem + at);
+    }
+    texts.push_back(sweep_value_text(*spec, values[i]));
+    for (std::size_t j = 0; j < i; ++j) {
+      if (texts[j] == texts[i]) {
+        throw ScenarioError(values_file + ": key 'sweep.values': " + describe_found(values[i]) +
+                            " at index " + std::to_string(i) + " repeats the value at index " +
+                            std::to_string(j) + "; each value gives one scenario");
+      }
+    }
+  }
+
+  doc.erase("sweep");
+  std::string base_name = Scenario{}.run.name;
+  if (const auto* n = node_at(doc, "run.name")) base_name = n->as_string()->get();
+  const std::string last = split_path(key).back();
+  std::vector<Scenario> out;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string name = base_name + '-' + last + '=' + texts[i];
+    if (auto problem = check_value(spec_at("run.name"), toml::value<std::string>(name), data)) {
+      throw ScenarioError(values_file + ": key 'sweep.values': the scenario of " +
+                          render_value(values[i]) + " would be named " + quote(name) +
+                          ", which is not a valid run.name (" + *problem + "); shorten run.name");
+    }
+    toml::table one = doc;
+    set_key(one, key, values[i]);
+    set_key(one, "run.name", toml::value<std::string>(name));
+    Origins o = origins;
+    o[key] = values_file;
+    o["run.name"] = values_file;
+    try {
+      Validator{o, data}.table(one, schema_root(), "", source);
+      out.push_back(finish(one, source, data, o));
+    } catch (const ScenarioError& e) {
+      throw ScenarioError(values_file + ": key 'sweep.values': the scenario of " +
+                          render_value(values[i]) + " (at index " + std::to_string(i) + ", " +
+                          quote(name) + ") is not valid: " + e.what());
+    }
+  }
+  return out;
+}
+
+/// Resolves, validates and finishes `top`: one scenario, or one per value of its [sweep].
+/// `single`: a [sweep] is an error that says how many scenarios it would give.
+std::vector<Scenario> build_all(const Source& top, const ReferenceData& data, bool single) {
   std::vector<std::string> chain_labels{top.label};
   std::vector<std::string> chain_ids{top.identity};
   Origins origins;
   toml::table doc = resolve(top, chain_labels, chain_ids, origins);
   Validator{origins, data}.table(doc, schema_root(), "", top.label);
-  return finish(doc, top.label, data, origins);
+  if (!doc.contains("sweep")) return {finish(doc, top.label, data, origins)};
+  const std::string key = doc.get("sweep")->as_table()->get("key")->as_string()->get();
+  const auto it = origins.find("sweep");
+  const std::string from =
+      it == origins.end() || it->second == top.label ? "" : " (inherited from " + it->second + ')';
+  std::vector<Scenario> all = expand_sweep(doc, top.label, data, origins);
+  if (single) {
+    throw ScenarioError(top.label + ": has a [sweep] of '" + key + "'" + from +
+                        "; it expands into " + std::to_string(all.size()) +
+                        (all.size() == 1 ? " scenario" : " scenarios") +
+                        ", where a single scenario without [sweep] is expected (load_scenarios "
+                        "expands it)");
+  }
+  return all;
+}
+
+Scenario build(const Source& top, const ReferenceData& data) {
+  return std::move(build_all(top, data, /*single=*/true).front());
+}
+
+/// TOML text as if it came from `source_name` (parse_scenario).
+Source text_source(std::string_view toml_text, const std::string& source_name,
+                   const std::string& base_dir) {
+  Source src;
+  src.text = std::string(toml_text);
+  src.label = source_name;
+  src.dir = base_dir;
+  if (source_name.rfind(kEmbeddedPrefix, 0) == 0) {
+    src.embedded = true;
+    src.identity = source_name;
+  } else {
+    src.identity = source_name.empty() ? std::string("<text>") : identity_of(fs::path(source_name));
+  }
+  return src;
 }
 
 }  // namespace
@@ -1631,23 +2489,27 @@ Scenario load_scenario(const std::string& path, const ReferenceData& data) {
   return build(src, data);
 }
 
+std::vector<Scenario> load_scenarios(const std::string& path, const ReferenceData& data) {
+  Source src;
+  src.label = path;
+  src.text = read_file(fs::path(path), path);
+  src.dir = fs::path(path).parent_path().string();
+  src.identity = identity_of(fs::path(path));
+  return build_all(src, data, /*single=*/false);
+}
+
 Scenario load_default_scenario(const ReferenceData& data) {
   return build(embedded_source("baseline.toml"), data);
 }
 
 Scenario parse_scenario(std::string_view toml_text, const std::string& source_name,
                         const std::string& base_dir, const ReferenceData& data) {
-  Source src;
-  src.text = std::string(toml_text);
-  src.label = source_name;
-  src.dir = base_dir;
-  if (source_name.rfind(kEmbeddedPrefix, 0) == 0) {
-    src.embedded = true;
-    src.identity = source_name;
-  } else {
-    src.identity = source_name.empty() ? std::string("<text>") : identity_of(fs::path(source_name));
-  }
-  return build(src, data);
+  return build(text_source(toml_text, source_name, base_dir), data);
+}
+
+std::vector<Scenario> parse_scenarios(std::string_view toml_text, const std::string& source_name,
+                                      const std::string& base_dir, const ReferenceData& data) {
+  return build_all(text_source(toml_text, source_name, base_dir), data, /*single=*/false);
 }
 
 void apply_overrides(Scenario& scenario, const ScenarioOverrides& overrides,

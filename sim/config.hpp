@@ -95,6 +95,9 @@ struct PlanResponseSettings {
   /// effort (log-odds on the measure's service propensity) = max_effort_logit × S / (S + h),
   /// S = dollars at stake per member per year on the measure, h = half_saturation_usd.
   double max_effort_logit = 0.6;
+  /// Replicate uncertainty of the response: max_effort_logit is drawn lognormally with this sd
+  /// of its log (0 = fixed).
+  double max_effort_logit_sd_log = 0.3;
   double half_saturation_usd = 6.0;
   double cost_pmpm_per_logit = 1.0;  ///< effort's cost, dollars per member-month per unit logit
   double adjustment = 0.5;           ///< share of the gap to the target effort closed per year
@@ -111,6 +114,59 @@ struct ReinvestmentSettings {
   double primary_care_fraction = 0.07;  ///< primary-care share of medical cost before effort
 };
 
+/// An uncertain parameter's distribution; each replicate draws it once (sim/uncertainty.hpp).
+/// Written in scenarios as `{ mean = m, sd = s }` (normal; for intervention effects this is the
+/// log odds ratio) or with `dist = "lognormal" | "beta" | "uniform" | "fixed"`.
+struct Distribution {
+  /// fixed: value = mean. normal: mean, sd. lognormal: value = exp(N(mean, sd)) (mean and sd of
+  /// the log). beta: mean in (0,1) and sd (method of moments). uniform: between low and high.
+  std::string dist = "normal";
+  double mean = 0.0;
+  double sd = 0.0;
+  double low = 0.0, high = 0.0;  ///< uniform only
+};
+
+/// One effect of an intervention.
+struct InterventionEffect {
+  /// What it acts on: a measure id (its service propensity), "domain:<domain>" (every measure
+  /// of that domain in data/measures.csv), or a transition: "ed_visits",
+  /// "inpatient_admissions" (log odds ratios on the monthly probabilities) or
+  /// "palliative_enrollment" (the monthly probability that an eligible member enrolls, on the
+  /// probability scale; palliative_care kind only).
+  std::string target;
+  Distribution effect;  ///< log odds ratio (or probability for palliative_enrollment)
+};
+
+/// `[[intervention]]`: a program that changes service propensities or transitions for the
+/// members it reaches (DESIGN.md §8).
+struct InterventionSettings {
+  std::string name;  ///< unique within the scenario; the `intervention` coordinate
+  /// practice_support: members of the targeted practices (coaching, transformation);
+  /// member_outreach: members with an open care gap on a targeted measure (CHWs, reminders);
+  /// palliative_care: members with a serious illness, who enroll month by month.
+  std::string kind = "practice_support";
+  std::vector<std::string> counties;    ///< empty = every county
+  std::vector<std::string> plans;       ///< empty = every plan
+  std::vector<std::string> conditions;  ///< empty = any member; else at least one of them
+  /// Practices reached: "all" in the targeted counties, or "cohort": `practice_cohort_size`
+  /// practices of the targeted counties, chosen deterministically in proportion to panel size.
+  std::string practices = "all";
+  int practice_cohort_size = 0;
+  int start_year = 2024, start_month = 1;  ///< `start = "YYYY-MM"`
+  int duration_months = 24;
+  int ramp_months = 0;     ///< effects grow linearly to full over this many months
+  double engagement = 1.0; ///< share of reached members engaged (fixed per member), 0..1
+  std::vector<InterventionEffect> effects;
+  double correlation = 0.0;  ///< correlation of the effects' replicate draws, -0.99..0.99
+  double fixed_cost_usd = 0.0;             ///< whole program, spread evenly over its months
+  double cost_per_practice_usd = 0.0;      ///< per practice reached, spread over its months
+  double cost_per_member_month_usd = 0.0;  ///< per engaged (or palliative-enrolled) member-month
+  /// Practice incentive payments (EPT): each practice reached earns between the minimum and the
+  /// maximum over the program, by panel size, times the share of milestones achieved.
+  double practice_payment_min_usd = 0.0, practice_payment_max_usd = 0.0;
+  Distribution milestone_share{"fixed", 1.0, 0.0, 0.0, 0.0};
+};
+
 /// `[policy]`: the rules of the policy engine (sim/policy.hpp).
 struct PolicySettings {
   CapitationSettings capitation;
@@ -119,6 +175,13 @@ struct PolicySettings {
   AutoAssignmentSettings auto_assignment;
   PlanResponseSettings plan_response;
   ReinvestmentSettings reinvestment;
+};
+
+/// Everything that configures one scenario's simulation.
+struct ScenarioConfig {
+  RunSettings run;
+  PolicySettings policy;
+  std::vector<InterventionSettings> interventions;
 };
 
 }  // namespace phsim

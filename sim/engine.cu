@@ -94,6 +94,8 @@ struct DeviceStepTables {
   thrust::device_vector<std::uint64_t> service_thr;
   thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
   thrust::device_vector<std::uint64_t> aid_cum;
+  thrust::device_vector<std::uint8_t> iv_contract_mask, iv_practice_mask;
+  thrust::device_vector<double> iv_measure_log_or, iv_service_logit;
 
   explicit DeviceStepTables(const StepTables& t)
       : scalars(t.scalars),
@@ -110,7 +112,11 @@ struct DeviceStepTables {
         service_thr(to_device(t.service_thr)),
         practice_tier(to_device(t.practice_tier)),
         aid_group_of_age(to_device(t.aid_group_of_age)),
-        aid_cum(to_device(t.aid_cum)) {}
+        aid_cum(to_device(t.aid_cum)),
+        iv_contract_mask(to_device(t.iv_contract_mask)),
+        iv_practice_mask(to_device(t.iv_practice_mask)),
+        iv_measure_log_or(to_device(t.iv_measure_log_or)),
+        iv_service_logit(to_device(t.iv_service_logit)) {}
 
   StepTablesView view() const {
     StepTablesView v = scalars;
@@ -128,6 +134,10 @@ struct DeviceStepTables {
     v.practice_tier = raw(practice_tier);
     v.aid_group_of_age = raw(aid_group_of_age);
     v.aid_cum = raw(aid_cum);
+    v.iv.contract_mask = raw(iv_contract_mask);
+    v.iv.practice_mask = raw(iv_practice_mask);
+    v.iv.measure_log_or = raw(iv_measure_log_or);
+    v.iv.service_logit = raw(iv_service_logit);
     return v;
   }
 };
@@ -208,6 +218,14 @@ class ThrustEngine final : public Engine {
     m_contracts = step.front().scalars.n_contracts;
     const std::size_t cells = static_cast<std::size_t>(m_replicates) * m_contracts * kEventFieldCount;
     if (m_events.size() != cells) m_events.assign(cells, 0ull);  // keep counts within a year
+  }
+
+  void set_intervention_strengths(const std::vector<double>& strengths) override {
+    std::vector<StepTablesView> views = to_host(m_views);
+    for (auto& v : views) {
+      for (std::uint32_t i = 0; i < v.iv.n && i < strengths.size(); ++i) v.iv.scale[i] = strengths[i];
+    }
+    m_views = to_device(views);
   }
 
   void step_month(std::int32_t month) override {

@@ -75,6 +75,9 @@ class Engine {
   /// set shared by every replicate, or one per replicate (policy feedback differs by replicate).
   virtual void set_step_tables(const std::vector<StepTables>& step) = 0;
 
+  /// Sets this month's strength of each intervention (in every replicate's tables).
+  virtual void set_intervention_strengths(const std::vector<double>& strengths) = 0;
+
   /// Advances every member by one month (month index, months since 1900-01), then creates
   /// the month's newborns (growing every replicate's segment when one is full).
   virtual void step_month(std::int32_t month) = 0;

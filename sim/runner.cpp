@@ -5,7 +5,9 @@
 #include <limits>
 
 #include "sim/errors.hpp"
+#include "sim/interventions.hpp"
 #include "sim/population.hpp"
+#include "sim/uncertainty.hpp"
 
 namespace phsim {
 
@@ -147,6 +149,12 @@ StepPolicyInputs step_inputs(const PolicySettings& policy, const PolicyState& st
 ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& policy,
                              const ReferenceData& data, Engine& engine,
                              const ProgressFn& progress) {
+  return run_scenario(ScenarioConfig{run, policy, {}}, data, engine, progress);
+}
+
+ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& data,
+                             Engine& engine, const ProgressFn& progress) {
+  const RunSettings& run = config.run;
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParameters params = read_model_parameters(data);
   ScenarioResults res;
@@ -182,6 +190,9 @@ ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& polic
   }
   for (auto* v : {&res.measures_below_mpl, &res.measures_at_hpl, &res.corrective_action}) v->assign(rycp, 0);
   res.quality_effort_logit.assign(rycp * res.measures, 0.0);
+  res.intervention_cost_usd.assign(rycp, 0.0);
+  res.practice_incentive_usd.assign(rycp, 0.0);
+  res.palliative_enrollees.assign(rycp, 0);
   res.enrollment_start.assign(replicates * res.counties * res.plans, 0);
   res.measure_numerator.assign(rycp * res.measures, 0);
   res.measure_denominator.assign(rycp * res.measures, 0);
@@ -202,13 +213,44 @@ ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& polic
     res.calibrated_base_logit.push_back(c.base_logit);
     res.calibrated_expected_rate.push_back(c.achieved_rate);
   }
-  const PolicyTables policy_tables = make_policy_tables(policy, data);
+  // Uncertain parameters, drawn once per replicate: the plan response first (so scenarios
+  // with and without interventions share its draws), then the interventions'.
+  const InterventionPlan plan = make_intervention_plan(config.interventions, data, tables);
+  std::vector<UncertainParameter> uncertain;
+  Distribution response;
+  response.dist = config.policy.plan_response.max_effort_logit_sd_log > 0 ? "lognormal" : "fixed";
+  response.mean = response.dist == "lognormal" ? std::log(std::max(config.policy.plan_response.max_effort_logit, 1e-300))
+                                               : config.policy.plan_response.max_effort_logit;
+  response.sd = config.policy.plan_response.max_effort_logit_sd_log;
+  uncertain.push_back({"policy.plan_response.max_effort_logit", response, ""});
+  uncertain.insert(uncertain.end(), plan.parameters.begin(), plan.parameters.end());
+  const auto draws = draw_parameters(uncertain, plan.groups, run.seed, run.replicates);
+  for (const auto& u : uncertain) res.parameter_names.push_back(u.name);
+  for (const auto& row : draws) res.parameter_draws.insert(res.parameter_draws.end(), row.begin(), row.end());
+  for (const auto& iv : config.interventions) res.intervention_names.push_back(iv.name);
+  const std::size_t n_iv = config.interventions.size();
+  res.intervention_program_usd.assign(replicates * years * n_iv, 0.0);
+  res.intervention_payments_usd.assign(replicates * years * n_iv, 0.0);
+  const auto values_of = [&](std::size_t r) {  // the interventions' values, in plan order
+    return std::vector<double>(draws[r].begin() + 1, draws[r].end());
+  };
+  std::vector<PolicySettings> policies(replicates, config.policy);
+  for (std::size_t r = 0; r < replicates; ++r) policies[r].plan_response.max_effort_logit = draws[r][0];
+
+  const PolicyTables policy_tables = make_policy_tables(config.policy, data);
   std::vector<PolicyState> states(replicates, initial_policy_state(policy_tables, data));
-  // Replicates share the first year's tables; the policy feedback then differs by replicate.
-  const StepTables step = make_step_tables(data, tables, params, model, step_inputs(policy, states[0]));
+  const auto tables_for = [&](std::size_t r) {
+    StepTables st = make_step_tables(data, tables, params, model, step_inputs(config.policy, states[r]));
+    apply_interventions(st, plan, values_of(r));
+    return st;
+  };
+  // Without interventions replicates share the first year's tables; the policy feedback then
+  // differs by replicate.
+  std::vector<StepTables> first;
+  for (std::size_t r = 0; r < (n_iv ? replicates : 1); ++r) first.push_back(tables_for(r));
   const std::int32_t start_month = month_index(run.start_year, 1);
   engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(run.replicates), start_month);
-  engine.initialize_history({step}, make_history_tables(params));
+  engine.initialize_history(first, make_history_tables(params));
 
   const auto start = engine.count_enrolled(data.contracts.size());
   for (std::size_t r = 0; r < replicates; ++r) {
@@ -222,7 +264,12 @@ ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& polic
   const int months_total = run.years * 12;
   for (int y = 0; y < run.years; ++y) {
     for (int m = 0; m < 12; ++m) {
-      engine.step_month(month_index(run.start_year + y, m + 1));
+      const std::int32_t month = month_index(run.start_year + y, m + 1);
+      if (n_iv) {
+        const auto strength = intervention_strengths(plan, month);
+        engine.set_intervention_strengths(std::vector<double>(strength.begin(), strength.end()));
+      }
+      engine.step_month(month);
       if (progress) progress(y * 12 + m + 1, months_total);
     }
     const YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
@@ -230,11 +277,24 @@ ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& polic
     std::vector<StepTables> next;
     for (std::size_t r = 0; r < replicates; ++r) {
       const PolicyState before = states[r];
-      const auto money = run_policy_year(policy, policy_tables, data, contract_years(data, tallies, r), states[r]);
+      const auto money = run_policy_year(policies[r], policy_tables, data, contract_years(data, tallies, r), states[r]);
       store_policy_year(data, money, before, r, static_cast<std::size_t>(y), cells, res);
-      if (y + 1 < run.years) {
-        next.push_back(make_step_tables(data, tables, params, model, step_inputs(policy, states[r])));
+      const InterventionYearCosts costs =
+          intervention_year_costs(plan, tables, values_of(r), run.start_year + y);
+      for (std::size_t k = 0; k < data.contracts.size(); ++k) {
+        const auto& c = data.contracts[k];
+        const std::size_t at = cells.rycp(r, static_cast<std::size_t>(y), static_cast<std::size_t>(c.county),
+                                          static_cast<std::size_t>(c.plan));
+        const std::int64_t* ev = &tallies.events[(r * data.contracts.size() + k) * kEventFieldCount];
+        res.intervention_cost_usd[at] += costs.program_by_contract[k] + static_cast<double>(ev[kEvProgramCostCents]) / 100.0;
+        res.practice_incentive_usd[at] += costs.payments_by_contract[k];
+        res.palliative_enrollees[at] += ev[kEvPalliativeEnrollees];
       }
+      for (std::size_t i = 0; i < n_iv; ++i) {
+        res.intervention_program_usd[(r * years + static_cast<std::size_t>(y)) * n_iv + i] = costs.program_usd[i];
+        res.intervention_payments_usd[(r * years + static_cast<std::size_t>(y)) * n_iv + i] = costs.practice_payment_usd[i];
+      }
+      if (y + 1 < run.years) next.push_back(tables_for(r));
     }
     if (!next.empty()) engine.set_step_tables(next);
   }

@@ -36,6 +36,17 @@ struct ScenarioResults {
   std::vector<std::int64_t> measures_below_mpl, measures_at_hpl, corrective_action;
   /// Plan effort in force during the year, [replicate][year][county][plan][measure], log-odds.
   std::vector<double> quality_effort_logit;
+  /// Interventions, [replicate][year][county][plan]: program cost (fixed, per practice and per
+  /// member-month reached) and practice incentive payments, USD; palliative-care enrollees.
+  std::vector<double> intervention_cost_usd, practice_incentive_usd;
+  std::vector<std::int64_t> palliative_enrollees;
+  /// Per intervention, [replicate][year][intervention]: fixed and per-practice cost, and
+  /// practice payments, USD (member-month costs are only known per contract).
+  std::vector<std::string> intervention_names;
+  std::vector<double> intervention_program_usd, intervention_payments_usd;
+  /// The replicate draws of every uncertain parameter, [replicate][parameter].
+  std::vector<std::string> parameter_names;
+  std::vector<double> parameter_draws;
   /// [replicate][county][plan]: members enrolled at the start of the first month.
   std::vector<std::int64_t> enrollment_start;
   /// [replicate][year][county][plan][measure]
@@ -66,8 +77,12 @@ PopulationLayout population_layout(std::uint64_t members, std::uint64_t pool, in
 std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTallies& tallies,
                                          std::size_t r);
 
-/// Runs one scenario on `engine`: each replicate has its own policy feedback (effort, default
-/// shares). Throws UsageError if the run cannot be represented (more than 2^32 - 1 slots per
+/// Runs one scenario on `engine`: each replicate draws its uncertain parameters (intervention
+/// effects, plan response) and has its own policy feedback (effort, default shares).
+ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& data,
+                             Engine& engine, const ProgressFn& progress = {});
+
+/// The same without interventions. Throws UsageError if the run cannot be represented (more than 2^32 - 1 slots per
 /// replicate) and ScenarioError for policy settings that name unknown measures or plans.
 ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& policy,
                              const ReferenceData& data, Engine& engine,

@@ -93,6 +93,9 @@ struct StepTables {
   std::vector<std::uint8_t> practice_tier;
   std::vector<std::uint8_t> aid_group_of_age;
   std::vector<std::uint64_t> aid_cum;
+  // Interventions (sim/interventions.cpp fills them; empty without interventions).
+  std::vector<std::uint8_t> iv_contract_mask, iv_practice_mask;
+  std::vector<double> iv_measure_log_or, iv_service_logit;
 };
 
 /// What the policy engine feeds into the step (one set per replicate).

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "io/compare.hpp"
 #include "io/reference_data_io.hpp"
 #include "io/results_output.hpp"
 #include "phsim_version.hpp"
@@ -119,7 +120,9 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   if (o.scenario_files.empty()) {
     scenarios.push_back(load_default_scenario(data));
   } else {
-    for (const auto& f : o.scenario_files) scenarios.push_back(load_scenario(f, data));
+    for (const auto& f : o.scenario_files) {
+      for (auto& s : load_scenarios(f, data)) scenarios.push_back(std::move(s));  // [sweep] expands
+    }
   }
   const ScenarioOverrides ov = overrides_from(o);
   for (auto& s : scenarios) apply_overrides(s, ov, data);
@@ -132,6 +135,18 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
                              "equal those of " + scenarios.front().source +
                       " to share one output file (override them on the command line)",
                   UsageError);
+    // Scenarios in one run share random numbers, so their differences are paired.
+    PHSIM_EXPECTS(s.run.seed == a.seed,
+                  s.source + ": run.seed " + std::to_string(s.run.seed) + " differs from " +
+                      std::to_string(a.seed) + " in " + scenarios.front().source +
+                      "; scenarios in one run share a seed (common random numbers): set --seed",
+                  UsageError);
+    for (const auto& other : scenarios) {
+      PHSIM_EXPECTS(&other == &s || other.run.name != s.run.name,
+                    s.source + ": two scenarios are named '" + s.run.name +
+                        "'; give each a distinct run.name",
+                    UsageError);
+    }
   }
 
   EngineOptions eo;
@@ -168,9 +183,8 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   std::vector<ScenarioResults> results;
   RunMetadata meta;
   for (const auto& s : scenarios) {
-    results.push_back(run_scenario(s.run, s.policy, data, *engine, [&](int done, int total) {
-      progress.update(s.run.name, done, total);
-    }));
+    results.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine,
+                                   [&](int done, int total) { progress.update(s.run.name, done, total); }));
     meta.scenario_names.push_back(s.run.name);
     meta.scenario_tomls.push_back(s.resolved_toml);
     meta.scenario_hashes.push_back(s.hash);
@@ -223,12 +237,13 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
 int cmd_check(const std::vector<std::string>& files, const CommonOptions& common) {
   const ReferenceData data = load_data(common);
   for (const auto& f : files) {
-    const Scenario s = load_scenario(f, data);
-    std::cout << f << ": OK (scenario '" << s.run.name << "', " << s.run.years << " year(s) from "
-              << s.run.start_year << ", "
-              << (s.run.members_full ? std::string("full") : std::to_string(s.run.members))
-              << " members, " << s.run.replicates << " replicate(s), seed " << s.run.seed
-              << ", hash " << s.hash << ")\n";
+    for (const Scenario& s : load_scenarios(f, data)) {
+      std::cout << f << ": OK (scenario '" << s.run.name << "', " << s.run.years << " year(s) from "
+                << s.run.start_year << ", "
+                << (s.run.members_full ? std::string("full") : std::to_string(s.run.members))
+                << " members, " << s.run.replicates << " replicate(s), seed " << s.run.seed << ", "
+                << s.interventions.size() << " intervention(s), hash " << s.hash << ")\n";
+    }
   }
   return 0;
 }
@@ -249,6 +264,19 @@ int cmd_info(const std::string& path) {
     std::cerr << "phsim: error: " << path << " failed its consistency checks (listed above)\n";
     return 1;
   }
+  return 0;
+}
+
+struct CompareCliOptions {
+  std::string file;
+  CompareOptions compare;
+  bool csv = false;
+};
+
+int cmd_compare(const CompareCliOptions& o) {
+  PHSIM_EXPECTS(fs::exists(o.file), o.file + ": no such file", IoError);
+  const CompareResult r = compare_results(o.file, o.compare);
+  std::cout << (o.csv ? format_compare_csv(r) : format_compare_table(r));
   return 0;
 }
 
@@ -301,6 +329,17 @@ int cli_main(int argc, char** argv) {
   auto* info = app.add_subcommand("info", "Describe and check a results file");
   info->add_option("file", info_path, "Results file (.h5)")->required();
 
+  CompareCliOptions compare_opts;
+  auto* compare = app.add_subcommand(
+      "compare", "Paired differences (alt - base) between two scenarios of a results file");
+  compare->add_option("file", compare_opts.file, "Results file (.h5) with several scenarios")
+      ->required();
+  compare->add_option("--base", compare_opts.compare.base, "Base scenario name")->required();
+  compare->add_option("--alt", compare_opts.compare.alt, "Alternative scenario name")->required();
+  compare->add_option("--measure", compare_opts.compare.measure, "Only this measure id");
+  compare->add_option("--by", compare_opts.compare.by, "county, plan or none (default: statewide)");
+  compare->add_flag("--csv", compare_opts.csv, "Print CSV instead of a table");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -313,6 +352,7 @@ int cli_main(int argc, char** argv) {
     if (*data) return cmd_data(json, common);
     if (*info) return cmd_info(info_path);
     if (*bench) return cmd_bench(bench_opts, common);
+    if (*compare) return cmd_compare(compare_opts);
   } catch (const Error& e) {
     std::cerr << "phsim: error: " << e.what() << "\n";
     return 1;

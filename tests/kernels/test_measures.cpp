@@ -307,14 +307,15 @@ TEST(Tally, MemberCountsIntoContractAndGroupCells) {
   std::vector<std::uint16_t> enrolled = {0x0fff, 0x0ffe};
   std::vector<std::uint8_t> flushed = {0, 0}, conditions = {0, 0}, clinical = {0, 0}, preg = {0, 0},
                             ed = {2, 0};
-  std::vector<std::uint32_t> cost = {500, 70}, capitation = {12000, 1100};
+  std::vector<std::uint32_t> cost = {500, 70}, capitation = {12000, 1100}, program = {0, 0};
   std::vector<std::uint8_t> mstate(2 * kMaxMeasures, 0);
   mstate[0] = kMilestoneReached | kMilestoneMet | 6;
   mstate[1] = kMilestoneReached | 3;
   const MemberView v{id.data(), contract.data(), county.data(), practice.data(), birth.data(),
                      sex.data(), race.data(), language.data(), aid.data(), status.data(),
                      enrolled.data(), flushed.data(), conditions.data(), clinical.data(), preg.data(),
-                     ed.data(), inpatient.data(), cost.data(), capitation.data(), mstate.data(), 2};
+                     ed.data(), inpatient.data(), cost.data(), capitation.data(), program.data(),
+                     mstate.data(), 2};
   const MeasureSpec specs[1] = {w30_6()};
   const TallyShape shape{1, 2, 1, 1, 2, 115};
   std::vector<unsigned long long> measure(shape.measure_cells()), group(shape.group_cells()),

@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
+#include <iterator>
 #include <random>
 #include <string>
 #include <utility>
@@ -32,7 +34,7 @@ namespace fs = std::filesystem;
 /// A few counties, plans and measures: enough for the name checks, independent of data/.
 ReferenceData small_data() {
   ReferenceData d;
-  for (const char* name : {"Alameda", "Los Angeles", "San Diego"}) {
+  for (const char* name : {"Alameda", "Los Angeles", "San Diego", "Riverside", "San Bernardino"}) {
     County c;
     c.name = name;
     c.plan_model = PlanModel::TwoPlan;
@@ -41,16 +43,28 @@ ReferenceData small_data() {
   }
   // Kaiser: the default of policy.auto_assignment.excluded_plans.
   for (const char* name : {"L.A. Care Health Plan", "Health Net Community Solutions",
-                           "Kaiser Permanente (Kaiser Foundation Health Plan)"}) {
+                           "Kaiser Permanente (Kaiser Foundation Health Plan)",
+                           "Molina Healthcare of California"}) {
     Plan p;
     p.name = name;
     d.plans.push_back(p);
   }
-  // The measures the policy defaults name (policy.qwi.measures, policy.auto_assignment.measures).
-  for (const char* id : {"W30-6", "GSD>9", "W30-2", "WCV", "CIS-10", "PPC-Pre", "PPC-Pst", "CBP",
-                         "BCS-E", "CCS"}) {
+  // The measures the policy defaults name (policy.qwi.measures, policy.auto_assignment.measures),
+  // with their domains (intervention effect targets "domain:<domain>").
+  for (const auto& [id, domain] : std::vector<std::pair<const char*, const char*>>{
+           {"W30-6", "children's health"},
+           {"GSD>9", "chronic disease"},
+           {"W30-2", "children's health"},
+           {"WCV", "children's health"},
+           {"CIS-10", "children's health"},
+           {"PPC-Pre", "reproductive/maternal"},
+           {"PPC-Pst", "reproductive/maternal"},
+           {"CBP", "chronic disease"},
+           {"BCS-E", "cancer prevention"},
+           {"CCS", "cancer prevention"}}) {
     Measure m;
     m.id = id;
+    m.domain = domain;
     d.measures.push_back(m);
   }
   d.origin = "test";
@@ -319,7 +333,7 @@ TEST(Validate, UnknownKeySuggestsTheClosestAndListsTheAllowed) {
                          "members, name, replicates, seed, start_year, years"});
   expect_scenario_error("[runn]\nseed = 1\n",
                         {"bad.toml: unknown key 'runn'", "did you mean 'run'?",
-                         "extends, policy, run"});
+                         "extends, intervention, policy, run, sweep"});
   try {
     parse("[run]\ncolour = \"blue\"\n");
     FAIL() << "no exception";
@@ -363,13 +377,15 @@ TEST(Validate, OutOfRangeNamesTheValueAndTheRange) {
 TEST(Validate, ScenarioNameCharactersAndLength) {
   expect_scenario_error("[run]\nname = \"bad name!\"\n",
                         {"bad.toml: key 'run.name': expected a string of 1..64 characters from "
-                         "[A-Za-z0-9_.-], got \"bad name!\""});
+                         "[A-Za-z0-9_.=-], got \"bad name!\""});
   expect_scenario_error("[run]\nname = \"\"\n", {"key 'run.name'", "got \"\""});
   expect_scenario_error("[run]\nname = \"" + std::string(65, 'a') + "\"\n", {"key 'run.name'"});
   expect_scenario_error("[run]\nname = \"caf\xC3\xA9\"\n", {"key 'run.name'"});
   EXPECT_EQ(parse("[run]\nname = \"" + std::string(64, 'a') + "\"\n").run.name,
             std::string(64, 'a'));
   EXPECT_EQ(parse("[run]\nname = \"A-z_0.9\"\n").run.name, "A-z_0.9");
+  // '=' is allowed for the names of swept scenarios.
+  EXPECT_EQ(parse("[run]\nname = \"b-x=0.5\"\n").run.name, "b-x=0.5");
 }
 
 TEST(Validate, MembersFull) {
@@ -644,6 +660,7 @@ void expect_same_policy(const PolicySettings& a, const PolicySettings& b) {
   EXPECT_EQ(x.min_denominator, y.min_denominator);
   EXPECT_EQ(a.plan_response.enabled, b.plan_response.enabled);
   EXPECT_EQ(a.plan_response.max_effort_logit, b.plan_response.max_effort_logit);
+  EXPECT_EQ(a.plan_response.max_effort_logit_sd_log, b.plan_response.max_effort_logit_sd_log);
   EXPECT_EQ(a.plan_response.half_saturation_usd, b.plan_response.half_saturation_usd);
   EXPECT_EQ(a.plan_response.cost_pmpm_per_logit, b.plan_response.cost_pmpm_per_logit);
   EXPECT_EQ(a.plan_response.adjustment, b.plan_response.adjustment);
@@ -693,6 +710,7 @@ TEST(Policy, EmbeddedBaselineYieldsTheDocumentedDefaults) {
             (std::vector<std::string>{"Kaiser Permanente (Kaiser Foundation Health Plan)"}));
   EXPECT_TRUE(p.plan_response.enabled);
   EXPECT_EQ(p.plan_response.max_effort_logit, 0.6);
+  EXPECT_EQ(p.plan_response.max_effort_logit_sd_log, 0.3);
   EXPECT_EQ(p.plan_response.half_saturation_usd, 6.0);
   EXPECT_EQ(p.plan_response.adjustment, 0.5);
   EXPECT_TRUE(p.reinvestment.enabled);
@@ -712,7 +730,7 @@ TEST(Policy, ResolvedTextListsEveryPolicyKey) {
   // Without the data parameters the five PMPMs and default_rate are left out.
   const std::vector<std::pair<std::string, std::size_t>> sizes = {
       {"capitation", 1},    {"qwi", 10},          {"sanctions", 8},
-      {"auto_assignment", 11}, {"plan_response", 6}, {"reinvestment", 6}};
+      {"auto_assignment", 11}, {"plan_response", 7}, {"reinvestment", 6}};
   for (const auto& [table, size] : sizes) {
     const auto* t = doc["policy"][table].as_table();
     ASSERT_NE(t, nullptr) << table;
@@ -830,6 +848,7 @@ TEST(Policy, WrittenValuesReachTheScenario) {
       "[policy.auto_assignment]\nenabled = false\nquality_weight = 20\nshare_floor = 0.5\n"
       "share_cap = 0.5\nexcluded_plans = []\npoints_hpl = 0\n"
       "[policy.plan_response]\nhalf_saturation_usd = 1e6\nmax_effort_logit = 5\nadjustment = 1\n"
+      "max_effort_logit_sd_log = 0.7\n"
       "[policy.reinvestment]\nenabled = false\ntier2_fraction = 1\nadmin_fraction = 0\n");
   const PolicySettings& p = s.policy;
   EXPECT_EQ(p.capitation.scale, 1.1);
@@ -853,6 +872,7 @@ TEST(Policy, WrittenValuesReachTheScenario) {
   EXPECT_EQ(p.auto_assignment.points_hpl, 0.0);
   EXPECT_EQ(p.plan_response.half_saturation_usd, 1e6);
   EXPECT_EQ(p.plan_response.max_effort_logit, 5.0);
+  EXPECT_EQ(p.plan_response.max_effort_logit_sd_log, 0.7);
   EXPECT_FALSE(p.reinvestment.enabled);
   EXPECT_EQ(p.reinvestment.tier2_fraction, 1.0);
   // Unwritten keys keep their defaults.
@@ -1032,6 +1052,18 @@ TEST(PolicyValidate, OutOfRange) {
        "got 0"});
   expect_scenario_error("[policy.plan_response]\nmax_effort_logit = 5.5\n",
                         {"key 'policy.plan_response.max_effort_logit'", "0..5, got 5.5"});
+  expect_scenario_error(
+      "[policy.plan_response]\nmax_effort_logit_sd_log = -0.1\n",
+      {"bad.toml: key 'policy.plan_response.max_effort_logit_sd_log': expected a number in 0..5, "
+       "got -0.1"});
+  expect_scenario_error("[policy.plan_response]\nmax_effort_logit_sd_log = 5.01\n",
+                        {"key 'policy.plan_response.max_effort_logit_sd_log'", "got 5.01"});
+  EXPECT_EQ(parse("[policy.plan_response]\nmax_effort_logit_sd_log = 0\n")
+                .policy.plan_response.max_effort_logit_sd_log,
+            0.0);
+  EXPECT_EQ(parse("[policy.plan_response]\nmax_effort_logit_sd_log = 5\n")
+                .policy.plan_response.max_effort_logit_sd_log,
+            5.0);
   expect_scenario_error("[policy.plan_response]\nadjustment = -0.1\n",
                         {"key 'policy.plan_response.adjustment'", "0..1"});
   expect_scenario_error("[policy.reinvestment]\nadmin_fraction = 2\n",
@@ -1179,6 +1211,675 @@ TEST(PolicyValidate, OverridesKeepPolicyValues) {
   EXPECT_EQ(s.run.seed, 9u);
   EXPECT_EQ(s.policy.qwi.withhold_fraction, 0.01);
   EXPECT_FALSE(s.policy.sanctions.enabled);
+}
+
+// ---- [[intervention]] ---------------------------------------------------------------------------
+
+std::string fixture(const std::string& name) {
+  return std::string(PHSIM_SOURCE_DIR) + "/tests/scenarios/fixtures/" + name;
+}
+
+/// Wraps one [[intervention]] body (TOML lines) in a scenario of years 2024-2025.
+std::string one_intervention(const std::string& body) {
+  return "[run]\nyears = 2\n[[intervention]]\n" + body;
+}
+
+/// A valid practice_support intervention's body, with `extra` lines appended.
+std::string coaching(const std::string& extra = "") {
+  return one_intervention("name = \"c\"\neffects = [ { target = \"CBP\", odds_ratio = 1.2 } ]\n" +
+                          extra);
+}
+
+TEST(Intervention, AFullInterventionSetsEveryField) {
+  const Scenario s = load_scenario(fixture("interventions.toml"), data());
+  ASSERT_EQ(s.interventions.size(), 2u);
+  const InterventionSettings& c = s.interventions[0];
+  EXPECT_EQ(c.name, "pso_coaching");
+  EXPECT_EQ(c.kind, "practice_support");
+  EXPECT_EQ(c.counties, (std::vector<std::string>{"Riverside", "San Bernardino"}));
+  EXPECT_EQ(c.plans, std::vector<std::string>{"Molina Healthcare of California"});
+  EXPECT_EQ(c.conditions, (std::vector<std::string>{"diabetes", "hypertension"}));
+  EXPECT_EQ(c.practices, "cohort");
+  EXPECT_EQ(c.practice_cohort_size, 40);
+  EXPECT_EQ(c.start_year, 2025);
+  EXPECT_EQ(c.start_month, 1);
+  EXPECT_EQ(c.duration_months, 24);
+  EXPECT_EQ(c.ramp_months, 6);
+  EXPECT_EQ(c.engagement, 0.6);
+  EXPECT_EQ(c.correlation, 0.5);
+  EXPECT_EQ(c.fixed_cost_usd, 1500000.0);
+  EXPECT_EQ(c.cost_per_practice_usd, 25000.0);
+  EXPECT_EQ(c.cost_per_member_month_usd, 0.75);
+  EXPECT_EQ(c.practice_payment_min_usd, 375000.0);
+  EXPECT_EQ(c.practice_payment_max_usd, 10000000.0);
+  EXPECT_EQ(c.milestone_share.dist, "beta");
+  EXPECT_EQ(c.milestone_share.mean, 0.7);
+  EXPECT_EQ(c.milestone_share.sd, 0.1);
+  ASSERT_EQ(c.effects.size(), 5u);
+  // odds_ratio = 1.2 is { dist = "fixed", mean = ln 1.2 }.
+  EXPECT_EQ(c.effects[0].target, "CBP");
+  EXPECT_EQ(c.effects[0].effect.dist, "fixed");
+  EXPECT_EQ(c.effects[0].effect.mean, std::log(1.2));
+  EXPECT_EQ(c.effects[0].effect.sd, 0.0);
+  // dist left out is normal.
+  EXPECT_EQ(c.effects[1].target, "GSD>9");
+  EXPECT_EQ(c.effects[1].effect.dist, "normal");
+  EXPECT_EQ(c.effects[1].effect.mean, 0.1);
+  EXPECT_EQ(c.effects[1].effect.sd, 0.05);
+  EXPECT_EQ(c.effects[2].target, "domain:children's health");
+  EXPECT_EQ(c.effects[2].effect.dist, "lognormal");
+  EXPECT_EQ(c.effects[2].effect.mean, -2.0);
+  EXPECT_EQ(c.effects[2].effect.sd, 0.5);
+  EXPECT_EQ(c.effects[3].target, "ed_visits");
+  EXPECT_EQ(c.effects[3].effect.dist, "uniform");
+  EXPECT_EQ(c.effects[3].effect.low, -0.2);
+  EXPECT_EQ(c.effects[3].effect.high, 0.0);
+  EXPECT_EQ(c.effects[4].target, "inpatient_admissions");
+  EXPECT_EQ(c.effects[4].effect.dist, "fixed");
+  EXPECT_EQ(c.effects[4].effect.mean, -0.05);
+
+  // The second takes the defaults of InterventionSettings for what it leaves out.
+  const InterventionSettings& p = s.interventions[1];
+  const InterventionSettings d{};
+  EXPECT_EQ(p.name, "sb1004");
+  EXPECT_EQ(p.kind, "palliative_care");
+  EXPECT_TRUE(p.counties.empty());
+  EXPECT_TRUE(p.plans.empty());
+  EXPECT_TRUE(p.conditions.empty());
+  EXPECT_EQ(p.practices, d.practices);
+  EXPECT_EQ(p.practice_cohort_size, d.practice_cohort_size);
+  EXPECT_EQ(p.start_year, d.start_year);
+  EXPECT_EQ(p.start_month, d.start_month);
+  EXPECT_EQ(p.duration_months, d.duration_months);
+  EXPECT_EQ(p.ramp_months, d.ramp_months);
+  EXPECT_EQ(p.engagement, d.engagement);
+  EXPECT_EQ(p.correlation, d.correlation);
+  EXPECT_EQ(p.fixed_cost_usd, 0.0);
+  EXPECT_EQ(p.practice_payment_max_usd, 0.0);
+  EXPECT_EQ(p.milestone_share.dist, "fixed");
+  EXPECT_EQ(p.milestone_share.mean, 1.0);
+  ASSERT_EQ(p.effects.size(), 2u);
+  EXPECT_EQ(p.effects[0].effect.dist, "beta");
+  EXPECT_EQ(p.effects[0].effect.mean, 0.05);
+  EXPECT_EQ(p.effects[1].effect.mean, std::log(0.7));
+  // A scenario without [[intervention]] has none.
+  EXPECT_TRUE(load_default_scenario(data()).interventions.empty());
+}
+
+TEST(Intervention, ResolvedTextListsEveryKeyAndReparsesToTheSameHash) {
+  const Scenario s = load_scenario(fixture("interventions.toml"), data());
+  const toml::table doc = toml::parse(s.resolved_toml);
+  const auto* array = doc["intervention"].as_array();
+  ASSERT_NE(array, nullptr) << s.resolved_toml;
+  ASSERT_EQ(array->size(), 2u);
+  for (const auto& e : *array) {
+    const auto* t = e.as_table();
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->size(), 19u) << s.resolved_toml;  // every field of InterventionSettings
+    EXPECT_EQ((*t)["milestone_share"].as_table()->size(), 5u);
+    for (const auto& effect : *(*t)["effects"].as_array())
+      EXPECT_EQ(effect.as_table()->size(), 6u);  // target, dist, mean, sd, low, high
+  }
+  EXPECT_EQ(doc["intervention"][1]["start"].value<std::string>(), "2024-01");
+  EXPECT_EQ(doc["intervention"][1]["duration_months"].value<std::int64_t>(), 24);
+  EXPECT_EQ(doc["intervention"][0]["effects"][0]["dist"].value<std::string>(), "fixed");
+  EXPECT_EQ(doc["intervention"][0]["effects"][0]["mean"].value<double>(), std::log(1.2));
+  EXPECT_FALSE(doc["intervention"][0]["effects"][0]["odds_ratio"]);
+  EXPECT_TRUE(doc["intervention"][0]["fixed_cost_usd"].is_floating_point());
+  // Distributions and effects are inline tables, in a fixed key order (toml++ quotes strings
+  // with ' where it can).
+  for (const std::string line :
+       {"\n[[intervention]]\n", "\nstart = '2025-01'\n",
+        "\nmilestone_share = { dist = 'beta', mean = 0.7, sd = 0.1, low = 0.0, high = 0.0 }\n",
+        "\neffects = [\n  { target = 'CBP', dist = 'fixed', mean = ",
+        "\n  { target = 'GSD>9', dist = 'normal', mean = 0.1, sd = 0.05, low = 0.0, high = 0.0 "
+        "},\n",
+        "\n  { target = \"domain:children's health\", dist = 'lognormal', mean = -2.0, sd = 0.5, "
+        "low = 0.0, high = 0.0 },\n",
+        "high = 0.0 }\n]\n", "\ncounties = [ 'Riverside', 'San Bernardino' ]\n"}) {
+    EXPECT_NE(s.resolved_toml.find(line), std::string::npos) << line << "\n" << s.resolved_toml;
+  }
+  const Scenario again = parse(s.resolved_toml, "again.toml");
+  EXPECT_EQ(again.resolved_toml, s.resolved_toml);
+  EXPECT_EQ(again.hash, s.hash);
+  ASSERT_EQ(again.interventions.size(), 2u);
+  EXPECT_EQ(again.interventions[0].effects[0].effect.mean, std::log(1.2));
+  EXPECT_EQ(again.interventions[1].effects[0].effect.sd, 0.02);
+  // Overrides keep the interventions.
+  Scenario o = s;
+  ScenarioOverrides seed;
+  seed.seed = 5;
+  apply_overrides(o, seed, data());
+  EXPECT_EQ(o.interventions.size(), 2u);
+  EXPECT_NE(o.resolved_toml.find("name = 'pso_coaching'"), std::string::npos);
+}
+
+TEST(Intervention, IgnoresHowTheEffectsWereWritten) {
+  char ln[64];
+  std::snprintf(ln, sizeof ln, "%.17g", std::log(1.2));
+  const std::string inline_effects = coaching();
+  const std::string headers =
+      "[run]\nyears = 2\n[[intervention]]\nname = \"c\"\n[[intervention.effects]]\n"
+      "target = \"CBP\"\nodds_ratio = 1.2\n";
+  const std::string written_out = one_intervention(
+      std::string("name = \"c\"\neffects = [ { target = \"CBP\", dist = \"fixed\", mean = ") + ln +
+      " } ]\nkind = \"practice_support\"\nengagement = 1\n");
+  const std::string h = parse(inline_effects).hash;
+  EXPECT_EQ(parse(headers).hash, h);
+  EXPECT_EQ(parse(written_out).hash, h);
+  EXPECT_NE(parse(coaching("engagement = 0.5\n")).hash, h);
+  // An empty array is no intervention.
+  EXPECT_EQ(parse("intervention = []\n[run]\nyears = 2\n").hash, parse("[run]\nyears = 2\n").hash);
+}
+
+TEST(Intervention, UnknownNamesAndKeysNameTheKeyWithItsIndex) {
+  expect_scenario_error(
+      one_intervention(
+          "name = \"a\"\neffects = [{ target = \"CBP\", odds_ratio = 2 }]\n"
+          "[[intervention]]\nname = \"b\"\ncounties = [\"Alameda\", \"Riverside County\"]\n"),
+      {"bad.toml: key 'intervention[1].counties': unknown county \"Riverside County\"",
+       "known counties: \"Alameda\"", "(at index 1)"});
+  expect_scenario_error(
+      coaching("plans = [\"Molina Healthcare\"]\n"),
+      {"bad.toml: key 'intervention[0].plans': unknown plan \"Molina Healthcare\""});
+  expect_scenario_error(coaching("conditions = [\"asthmaa\"]\n"),
+                        {"bad.toml: key 'intervention[0].conditions'", "did you mean \"asthma\"?",
+                         "\"serious_illness\"", "(at index 0)"});
+  expect_scenario_error(
+      coaching("kind = \"outreach\"\n"),
+      {"bad.toml: key 'intervention[0].kind': expected one of \"practice_support\", "
+       "\"member_outreach\" or \"palliative_care\", got \"outreach\""});
+  expect_scenario_error(coaching("practices = \"some\"\n"),
+                        {"key 'intervention[0].practices'", "\"all\" or \"cohort\""});
+  expect_scenario_error(
+      coaching("duration = 12\n"),
+      {"bad.toml: unknown key 'intervention[0].duration'", "did you mean 'duration_months'?",
+       "(allowed in [[intervention]]: ", "practice_payment_max_usd"});
+  expect_scenario_error(
+      one_intervention("name = \"c\"\neffects = [{ target = \"CBP\", odds = 1.2 }]\n"),
+      {"bad.toml: unknown key 'intervention[0].effects[0].odds'", "did you mean 'odds_ratio'?"});
+  expect_scenario_error(coaching("milestone_share = { dist = \"fixed\", average = 1 }\n"),
+                        {"unknown key 'intervention[0].milestone_share.average'"});
+  expect_scenario_error(one_intervention("kind = \"practice_support\"\n"),
+                        {"bad.toml: missing required key 'intervention[0].name'"});
+  expect_scenario_error(one_intervention("name = \"x\"\neffects = [{ mean = 0.1 }]\n"),
+                        {"missing required key 'intervention[0].effects[0].target'"});
+  expect_scenario_error(coaching("name = \"bad name\"\n"), {"cannot redefine"});
+  expect_scenario_error(
+      one_intervention("name = \"bad name\"\n"),
+      {"key 'intervention[0].name': expected a string of 1..64 characters from [A-Za-z0-9_.-]"});
+  expect_scenario_error("intervention = { name = \"x\" }\n",
+                        {"bad.toml: key 'intervention': expected an array of tables"});
+  expect_scenario_error(one_intervention("name = \"x\"\neffects = [\"CBP\"]\n"),
+                        {"key 'intervention[0].effects[0]': expected a table, got a string"});
+  expect_scenario_error(coaching("practice_cohort_size = 1.5\n"),
+                        {"key 'intervention[0].practice_cohort_size'", "got a float 1.5"});
+}
+
+TEST(Intervention, EffectTargets) {
+  const auto target = [](const std::string& t) {
+    return one_intervention("name = \"x\"\neffects = [{ target = \"" + t +
+                            "\", odds_ratio = 1.5 }]\n");
+  };
+  EXPECT_EQ(parse(target("domain:chronic disease")).interventions[0].effects[0].target,
+            "domain:chronic disease");
+  EXPECT_EQ(parse(target("inpatient_admissions")).interventions[0].effects.size(), 1u);
+  expect_scenario_error(target("CPB"),
+                        {"bad.toml: key 'intervention[0].effects[0].target': unknown effect target "
+                         "\"CPB\"; did you mean \"CBP\"?",
+                         "expected a measure id, \"domain:<domain>\", \"ed_visits\"",
+                         "domains: \"children's health\""});
+  expect_scenario_error(target("domain:childrens health"),
+                        {"key 'intervention[0].effects[0].target': unknown domain \"childrens "
+                         "health\"",
+                         "did you mean \"domain:children's health\"?"});
+  expect_scenario_error(target("ed_visit"), {"did you mean \"ed_visits\"?"});
+  // palliative_enrollment belongs to palliative_care only, which needs one.
+  expect_scenario_error(
+      one_intervention("name = \"x\"\neffects = [{ target = \"palliative_enrollment\", dist = "
+                       "\"fixed\", mean = 0.1 }]\n"),
+      {"bad.toml: key 'intervention[0].effects[0].target': \"palliative_enrollment\" is an effect "
+       "of kind = \"palliative_care\" only; this intervention's kind is \"practice_support\" "
+       "(default)"});
+  expect_scenario_error(
+      one_intervention("name = \"p\"\nkind = \"palliative_care\"\n"
+                       "effects = [{ target = \"ed_visits\", odds_ratio = 0.8 }]\n"),
+      {"bad.toml: key 'intervention[0].effects': kind = \"palliative_care\" needs an effect with "
+       "target = \"palliative_enrollment\""});
+  expect_scenario_error(
+      one_intervention("name = \"p\"\nkind = \"palliative_care\"\neffects = ["
+                       "{ target = \"palliative_enrollment\", dist = \"fixed\", mean = 0.1 },"
+                       "{ target = \"CBP\", odds_ratio = 1.1 }]\n"),
+      {"key 'intervention[0].effects[1].target': \"CBP\" is a measure, which a palliative_care "
+       "intervention does not act on"});
+  expect_scenario_error(
+      one_intervention("name = \"p\"\nkind = \"palliative_care\"\n"
+                       "effects = [{ target = \"palliative_enrollment\", odds_ratio = 2 }]\n"),
+      {"key 'intervention[0].effects[0].odds_ratio': palliative_enrollment is a monthly "
+       "probability, not an odds ratio"});
+  expect_scenario_error(
+      one_intervention("name = \"p\"\nkind = \"palliative_care\"\n"
+                       "effects = [{ target = \"palliative_enrollment\", mean = 0.1 }]\n"),
+      {"key 'intervention[0].effects[0].dist': palliative_enrollment is a probability (0..1): "
+       "expected \"fixed\", \"beta\" or \"uniform\", got \"normal\" (default)"});
+  expect_scenario_error(
+      one_intervention("name = \"p\"\nkind = \"palliative_care\"\n"
+                       "effects = [{ target = \"palliative_enrollment\", dist = \"fixed\", "
+                       "mean = 1.5 }]\n"),
+      {"key 'intervention[0].effects[0].mean': palliative_enrollment is a probability: expected "
+       "a number in 0..1, got 1.5"});
+  // member_outreach acts through the care gaps of targeted measures.
+  expect_scenario_error(
+      one_intervention("name = \"o\"\nkind = \"member_outreach\"\n"
+                       "effects = [{ target = \"ed_visits\", odds_ratio = 0.9 }]\n"),
+      {"key 'intervention[0].effects': kind = \"member_outreach\" reaches members with an open "
+       "care gap"});
+  EXPECT_EQ(parse(one_intervention("name = \"o\"\nkind = \"member_outreach\"\n"
+                                   "effects = [{ target = \"domain:chronic disease\", mean = 0.2, "
+                                   "sd = 0.1 }]\n"))
+                .interventions[0]
+                .kind,
+            "member_outreach");
+  // One effect per target.
+  expect_scenario_error(
+      one_intervention(
+          "name = \"x\"\neffects = [{ target = \"CBP\", odds_ratio = 1.2 }, "
+          "{ target = \"WCV\", odds_ratio = 1.2 }, { target = \"CBP\", mean = 0.1 }]\n"),
+      {"key 'intervention[0].effects[2].target': \"CBP\" is already the target of effects[0]"});
+}
+
+TEST(Intervention, OddsRatiosAndDistributions) {
+  const auto effect = [](const std::string& e) {
+    return one_intervention(
+        "name = \"x\"\neffects = [{ target = \"WCV\", odds_ratio = 1.1 }, "
+        "{ target = \"CBP\", " +
+        e + " }]\n");
+  };
+  expect_scenario_error(
+      effect("odds_ratio = 0"),
+      {"bad.toml: key 'intervention[0].effects[1].odds_ratio': odds ratio must be "
+       "> 0 and <= 1000, got 0"});
+  expect_scenario_error(
+      effect("odds_ratio = -1.5"),
+      {"key 'intervention[0].effects[1].odds_ratio': odds ratio must be > 0", "got -1.5"});
+  expect_scenario_error(effect("odds_ratio = \"1.2\""),
+                        {"key 'intervention[0].effects[1].odds_ratio'", "got a string \"1.2\""});
+  expect_scenario_error(effect("odds_ratio = 1.2, sd = 0.1"),
+                        {"key 'intervention[0].effects[1].sd': odds_ratio = x stands for { dist = "
+                         "\"fixed\", mean = ln(x) } and cannot be combined with sd"});
+  expect_scenario_error(effect("sd = 0.1"),
+                        {"key 'intervention[0].effects[1]': the effect has no size: expected "
+                         "odds_ratio = x, or mean"});
+  expect_scenario_error(effect("dist = \"gamma\", mean = 1"),
+                        {"key 'intervention[0].effects[1].dist': expected one of \"normal\", "
+                         "\"lognormal\", \"beta\", \"uniform\" or \"fixed\", got \"gamma\""});
+  expect_scenario_error(effect("mean = 0.1, sd = -0.1"),
+                        {"key 'intervention[0].effects[1].sd': expected a number in 0..1000000, "
+                         "got -0.1"});
+  // beta: 0 < mean < 1 and sd^2 < mean (1 - mean).
+  expect_scenario_error(
+      effect("dist = \"beta\", mean = 1.2, sd = 0.1"),
+      {"bad.toml: key 'intervention[0].effects[1].mean': dist = \"beta\" needs 0 < "
+       "mean < 1, got 1.2"});
+  expect_scenario_error(
+      effect("dist = \"beta\", mean = 0.5, sd = 0.5"),
+      {"bad.toml: key 'intervention[0].effects[1].sd': dist = \"beta\" with mean = "
+       "0.5 needs sd^2 < mean (1 - mean), i.e. sd < 0.5, got 0.5"});
+  EXPECT_EQ(
+      parse(effect("dist = \"beta\", mean = 0.5, sd = 0.49")).interventions[0].effects[1].effect.sd,
+      0.49);
+  // uniform: low and high, low <= high, no mean or sd.
+  expect_scenario_error(effect("dist = \"uniform\", low = 0.3, high = 0.1"),
+                        {"bad.toml: keys 'intervention[0].effects[1].low' = 0.3 and "
+                         "'intervention[0].effects[1].high' = 0.1: expected low <= high"});
+  expect_scenario_error(effect("dist = \"uniform\", low = 0.1"),
+                        {"key 'intervention[0].effects[1].high': dist = \"uniform\" needs low and "
+                         "high"});
+  expect_scenario_error(effect("dist = \"uniform\", low = 0.1, high = 0.2, mean = 0.15"),
+                        {"key 'intervention[0].effects[1].mean': does not apply to dist = "
+                         "\"uniform\""});
+  EXPECT_EQ(parse(effect("dist = \"uniform\", low = 0.1, high = 0.1"))
+                .interventions[0]
+                .effects[1]
+                .effect.low,
+            0.1);
+  // fixed: no sd; low and high are for uniform.
+  expect_scenario_error(effect("dist = \"fixed\", mean = 0.1, sd = 0.2"),
+                        {"key 'intervention[0].effects[1].sd': sd = 0.2 has no effect with dist = "
+                         "\"fixed\""});
+  expect_scenario_error(
+      effect("mean = 0.1, low = -1"),
+      {"key 'intervention[0].effects[1].low': does not apply to dist = \"normal\" "
+       "(default)"});
+  // milestone_share is a share: fixed (the default dist), beta or uniform within 0..1.
+  expect_scenario_error(coaching("milestone_share = { dist = \"beta\", mean = 0.9, sd = 0.4 }\n"),
+                        {"bad.toml: key 'intervention[0].milestone_share.sd': dist = \"beta\" with "
+                         "mean = 0.9 needs sd^2 < mean (1 - mean)"});
+  expect_scenario_error(coaching("milestone_share = { dist = \"normal\", mean = 0.9, sd = 0.1 }\n"),
+                        {"key 'intervention[0].milestone_share.dist': milestone_share is a "
+                         "probability (0..1)"});
+  expect_scenario_error(
+      coaching("milestone_share = { dist = \"uniform\", low = 0.5, high = 1.5 }\n"),
+      {"key 'intervention[0].milestone_share': milestone_share is a probability: "
+       "expected 0 <= low <= high <= 1"});
+  expect_scenario_error(coaching("milestone_share = { sd = 0 }\n"),
+                        {"key 'intervention[0].milestone_share.mean': dist = \"fixed\" (default) "
+                         "needs a mean"});
+  const Scenario m = parse(coaching("milestone_share = { mean = 0.8 }\n"));
+  EXPECT_EQ(m.interventions[0].milestone_share.dist, "fixed");
+  EXPECT_EQ(m.interventions[0].milestone_share.mean, 0.8);
+}
+
+TEST(Intervention, RulesBetweenKeys) {
+  // Names are unique.
+  expect_scenario_error(
+      coaching("[[intervention]]\nname = \"d\"\neffects = []\n[[intervention]]\nname = \"c\"\n"),
+      {"bad.toml: key 'intervention[2].name': \"c\" is already the name of intervention[0]"});
+  // A cohort needs its size; "all" takes none.
+  expect_scenario_error(coaching("practices = \"cohort\"\n"),
+                        {"bad.toml: key 'intervention[0].practice_cohort_size': practices = "
+                         "\"cohort\" needs the number of practices in the cohort: expected an "
+                         "integer in 1..100000, got 0 (default)"});
+  expect_scenario_error(coaching("practice_cohort_size = 10\n"),
+                        {"key 'intervention[0].practice_cohort_size': a cohort size of 10 with "
+                         "practices = \"all\" (default)"});
+  EXPECT_EQ(parse(coaching("practices = \"cohort\"\npractice_cohort_size = 207\n"))
+                .interventions[0]
+                .practice_cohort_size,
+            207);
+  expect_scenario_error(coaching("practice_cohort_size = 100001\n"),
+                        {"key 'intervention[0].practice_cohort_size': expected an integer in "
+                         "0..100000, got 100001"});
+  // Costs are not negative; the payment range is ordered.
+  expect_scenario_error(coaching("fixed_cost_usd = -5\n"),
+                        {"bad.toml: key 'intervention[0].fixed_cost_usd': expected a number in "
+                         "0..1000000000000, got -5"});
+  expect_scenario_error(coaching("cost_per_member_month_usd = -0.01\n"),
+                        {"key 'intervention[0].cost_per_member_month_usd'", "got -0.01"});
+  expect_scenario_error(coaching("practice_payment_min_usd = 10\npractice_payment_max_usd = 5\n"),
+                        {"bad.toml: keys 'intervention[0].practice_payment_min_usd' = 10.0 and "
+                         "'intervention[0].practice_payment_max_usd' = 5.0: expected "
+                         "practice_payment_min_usd <= practice_payment_max_usd"});
+  expect_scenario_error(coaching("practice_payment_min_usd = 10\n"),
+                        {"'intervention[0].practice_payment_max_usd' = 0.0 (default)"});
+  // The ramp fits in the duration.
+  expect_scenario_error(
+      coaching("ramp_months = 30\n"),
+      {"bad.toml: keys 'intervention[0].ramp_months' = 30 and "
+       "'intervention[0].duration_months' = 24 (default): expected ramp_months <= "
+       "duration_months"});
+  expect_scenario_error(coaching("duration_months = 0\n"),
+                        {"key 'intervention[0].duration_months': expected an integer in 1..600"});
+  expect_scenario_error(coaching("engagement = 1.1\n"),
+                        {"key 'intervention[0].engagement': expected a number in 0..1"});
+  expect_scenario_error(coaching("correlation = 1\n"),
+                        {"key 'intervention[0].correlation': expected a number in -0.99..0.99"});
+  // An equicorrelation of n effects needs rho > -1/(n-1).
+  const std::string three =
+      "effects = [{ target = \"CBP\", mean = 0.1, sd = 0.1 }, { target = \"WCV\", mean = 0.1, "
+      "sd = 0.1 }, { target = \"CCS\", mean = 0.1, sd = 0.1 }]\n";
+  expect_scenario_error(one_intervention("name = \"x\"\ncorrelation = -0.5\n" + three),
+                        {"bad.toml: key 'intervention[0].correlation': -0.5 with 3 effects: "
+                         "expected a number > -1/(n - 1) = -0.5"});
+  EXPECT_EQ(parse(one_intervention("name = \"x\"\ncorrelation = -0.49\n" + three))
+                .interventions[0]
+                .correlation,
+            -0.49);
+  // At most 8 interventions (one bit each on the device).
+  std::string nine = "[run]\nyears = 2\n";
+  for (int i = 0; i < 9; ++i) nine += "[[intervention]]\nname = \"i" + std::to_string(i) + "\"\n";
+  expect_scenario_error(nine, {"bad.toml: key 'intervention': expected an array of tables with at "
+                               "most 8 elements, got 9 elements"});
+}
+
+TEST(Intervention, StartIsAMonthWithinTheRunsHorizon) {
+  const Scenario s = parse(coaching("start = \"2025-12\"\n"));
+  EXPECT_EQ(s.interventions[0].start_year, 2025);
+  EXPECT_EQ(s.interventions[0].start_month, 12);
+  // A program may start before the first year (it is under way).
+  EXPECT_EQ(parse(coaching("start = \"2019-07\"\n")).interventions[0].start_year, 2019);
+  expect_scenario_error(
+      coaching("start = \"2026-01\"\n"),
+      {"bad.toml: key 'intervention[0].start': \"2026-01\" is after the run's "
+       "horizon 2024-01..2025-12 (run.start_year = 2024, run.years = 2): expected "
+       "a month from 1990-01 to 2025-12"});
+  expect_scenario_error("[run]\nstart_year = 2020\nyears = 2\n[[intervention]]\nname = \"x\"\n",
+                        {"key 'intervention[0].start': \"2024-01\" (default) is after the run's "
+                         "horizon 2020-01..2021-12"});
+  for (const std::string bad :
+       {"2025-13", "2025-00", "2025-1", "25-01", "2025/01", "1989-12", "2025-01-01", ""}) {
+    expect_scenario_error(coaching("start = \"" + bad + "\"\n"),
+                          {"bad.toml: key 'intervention[0].start': expected a \"YYYY-MM\" string "
+                           "(month 01..12, from 1990-01 on), got \"" +
+                           bad + "\""});
+  }
+  expect_scenario_error(
+      coaching("start = 2025-01-01\n"),
+      {"key 'intervention[0].start': expected a \"YYYY-MM\" string", "got a date 2025-01-01"});
+  expect_scenario_error(coaching("start = 202501\n"),
+                        {"key 'intervention[0].start'", "got an integer 202501"});
+  // Overrides re-check the horizon.
+  Scenario o = parse(coaching("start = \"2025-06\"\n"));
+  ScenarioOverrides years;
+  years.years = 1;
+  expect_error<ScenarioError>(
+      [&] { apply_overrides(o, years, data()); },
+      {"key 'intervention[0].start': \"2025-06\" is after the run's horizon "
+       "2024-01..2024-12"});
+  years.years = 3;
+  apply_overrides(o, years, data());
+  EXPECT_EQ(o.run.years, 3);
+  EXPECT_EQ(o.interventions[0].start_month, 6);
+}
+
+TEST_F(ScenarioFiles, InterventionErrorsNameTheFileThatWroteThem) {
+  const std::string parent =
+      write("parent.toml", "[[intervention]]\nname = \"x\"\nfixed_cost_usd = -1\n");
+  const std::string child = write("child.toml", "extends = \"parent.toml\"\n[run]\nyears = 2\n");
+  expect_error<ScenarioError>([&] { load_scenario(child, data()); },
+                              {parent + ": key 'intervention[0].fixed_cost_usd'"});
+  write("parent.toml", "[[intervention]]\nname = \"x\"\npractices = \"cohort\"\n");
+  expect_error<ScenarioError>([&] { load_scenario(child, data()); },
+                              {parent + ": key 'intervention[0].practice_cohort_size'"});
+  // The child's array replaces the parent's whole.
+  const std::string fixed =
+      write("fixed.toml", "extends = \"parent.toml\"\n[[intervention]]\nname = \"y\"\n");
+  const Scenario s = load_scenario(fixed, data());
+  ASSERT_EQ(s.interventions.size(), 1u);
+  EXPECT_EQ(s.interventions[0].name, "y");
+}
+
+TEST(Intervention, RandomMutationsNeverCrash) {
+  std::ifstream in(fixture("interventions.toml"));
+  std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  base.replace(base.find("extends"), 0, "#");  // no file access
+  base += "[sweep]\nkey = \"run.years\"\nvalues = [2, 3]\n";
+  ASSERT_EQ(parse_scenarios(base, "fuzz.toml", "", data()).size(), 2u);
+  std::mt19937 rng(2024);
+  const std::string alphabet = "[]{}.=\"'#\\,\n 0123456789-abcdefnrt_:\xC3";
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string s = base;
+    const int edits = 1 + static_cast<int>(rng() % 6);
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t at = rng() % (s.size() + 1);
+      switch (rng() % 3) {
+        case 0:
+          s.insert(at, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        case 1:
+          if (at < s.size()) s.erase(at, 1 + rng() % 12);
+          break;
+        default:
+          if (at < s.size()) s[at] = alphabet[rng() % alphabet.size()];
+          break;
+      }
+    }
+    try {
+      for (const Scenario& sc : parse_scenarios(s, "fuzz.toml", "", data())) {
+        EXPECT_EQ(sc.hash, fnv1a_hex(sc.resolved_toml));
+        EXPECT_EQ(parse(sc.resolved_toml, "again.toml").hash, sc.hash);
+      }
+    } catch (const ScenarioError& e) {
+      EXPECT_NE(std::string(e.what()).find("fuzz.toml"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// ---- [sweep] ------------------------------------------------------------------------------------
+
+TEST(Sweep, ExpandsIntoNamedScenariosWithTheValueSet) {
+  const std::vector<Scenario> all = load_scenarios(fixture("sweep_withhold.toml"), data());
+  ASSERT_EQ(all.size(), 3u);
+  const std::vector<std::string> names = {"baseline-withhold_fraction=0.005",
+                                          "baseline-withhold_fraction=0.01",
+                                          "baseline-withhold_fraction=0.02"};
+  const std::vector<double> values = {0.005, 0.01, 0.02};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Scenario& s = all[i];
+    EXPECT_EQ(s.run.name, names[i]);
+    EXPECT_EQ(s.policy.qwi.withhold_fraction, values[i]);
+    EXPECT_EQ(s.run.members, 1000u);  // the rest of the file applies to each
+    EXPECT_EQ(s.source, fixture("sweep_withhold.toml"));
+    EXPECT_EQ(s.hash, fnv1a_hex(s.resolved_toml));
+    EXPECT_EQ(s.resolved_toml.find("sweep"), std::string::npos) << s.resolved_toml;
+    const toml::table doc = toml::parse(s.resolved_toml);
+    EXPECT_EQ(doc["policy"]["qwi"]["withhold_fraction"].value<double>(), values[i]);
+    EXPECT_EQ(doc["run"]["name"].value<std::string>(), names[i]);
+    // Each is the scenario its resolved text describes.
+    const Scenario again = parse(s.resolved_toml, "again.toml");
+    EXPECT_EQ(again.hash, s.hash);
+    EXPECT_EQ(again.run.name, names[i]);
+    for (std::size_t j = 0; j < i; ++j) EXPECT_NE(all[j].hash, s.hash);
+  }
+  // A file without [sweep] is one scenario, the one load_scenario gives.
+  const std::vector<Scenario> one = load_scenarios(fixture("small.toml"), data());
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].hash, load_scenario(fixture("small.toml"), data()).hash);
+  EXPECT_EQ(one[0].run.name, "small");
+}
+
+TEST(Sweep, LoadScenarioRefusesASweep) {
+  expect_error<ScenarioError>(
+      [] { load_scenario(fixture("sweep_withhold.toml"), data()); },
+      {fixture("sweep_withhold.toml") + ": has a [sweep] of 'policy.qwi.withhold_fraction'; it "
+                                        "expands into 3 scenarios",
+       "load_scenarios"});
+  expect_error<ScenarioError>(
+      [] { parse("[sweep]\nkey = \"run.seed\"\nvalues = [1]\n", "s.toml"); },
+      {"s.toml: has a [sweep] of 'run.seed'; it expands into 1 scenario,"});
+}
+
+std::vector<Scenario> sweep(const std::string& text) {
+  return parse_scenarios(text, "sweep.toml", "", data());
+}
+
+void expect_sweep_error(const std::string& text, std::initializer_list<std::string> parts) {
+  expect_error<ScenarioError>([&] { sweep(text); }, parts);
+}
+
+TEST(Sweep, KeysOfEveryScalarKind) {
+  const auto seeds = sweep("[run]\nname = \"s\"\n[sweep]\nkey = \"run.seed\"\nvalues = [1, 2]\n");
+  ASSERT_EQ(seeds.size(), 2u);
+  EXPECT_EQ(seeds[0].run.name, "s-seed=1");
+  EXPECT_EQ(seeds[1].run.seed, 2u);
+  const auto flags = sweep("[sweep]\nkey = \"policy.sanctions.enabled\"\nvalues = [true, false]\n");
+  EXPECT_EQ(flags[1].run.name, "baseline-enabled=false");
+  EXPECT_FALSE(flags[1].policy.sanctions.enabled);
+  const auto targets = sweep("[sweep]\nkey = \"policy.qwi.target\"\nvalues = [\"mpl\", \"hpl\"]\n");
+  EXPECT_EQ(targets[0].run.name, "baseline-target=mpl");
+  EXPECT_EQ(targets[1].policy.qwi.target, "hpl");
+  const auto members = sweep("[sweep]\nkey = \"run.members\"\nvalues = [500, \"full\"]\n");
+  EXPECT_EQ(members[1].run.name, "baseline-members=full");
+  EXPECT_TRUE(members[1].run.members_full);
+  EXPECT_EQ(members[0].run.members, 500u);
+  // Integers for a number key are numbers (and name alike); exponents lose their '+'.
+  const auto floats =
+      sweep("[sweep]\nkey = \"policy.sanctions.max_usd\"\nvalues = [0, 1e12, 2.5]\n");
+  EXPECT_EQ(floats[0].run.name, "baseline-max_usd=0.0");
+  EXPECT_EQ(floats[1].run.name, "baseline-max_usd=1e12");
+  EXPECT_EQ(floats[2].policy.sanctions.max_usd, 2.5);
+  EXPECT_EQ(floats[0].hash, parse("[run]\nname = \"baseline-max_usd=0.0\"\n"
+                                  "[policy.sanctions]\nmax_usd = 0\n")
+                                .hash);
+  // The new key: plan response uncertainty.
+  const auto sd = sweep(
+      "[sweep]\nkey = \"policy.plan_response.max_effort_logit_sd_log\"\n"
+      "values = [0, 0.3]\n");
+  EXPECT_EQ(sd[0].policy.plan_response.max_effort_logit_sd_log, 0.0);
+  EXPECT_EQ(sd[1].run.name, "baseline-max_effort_logit_sd_log=0.3");
+}
+
+TEST(Sweep, Errors) {
+  expect_sweep_error(
+      "[sweep]\nkey = \"policy.qwi.withold_fraction\"\nvalues = [0.01]\n",
+      {"sweep.toml: key 'sweep.key': unknown key \"policy.qwi.withold_fraction\"; did "
+       "you mean \"policy.qwi.withhold_fraction\"?",
+       "a sweep takes the dotted key of a number, boolean or string"});
+  expect_sweep_error("[sweep]\nkey = \"intervention.engagement\"\nvalues = [0.5]\n",
+                     {"key 'sweep.key': \"intervention.engagement\" is a key of [[intervention]], "
+                      "which a sweep cannot vary"});
+  expect_sweep_error("[sweep]\nkey = \"policy.qwi.measures\"\nvalues = [[\"CBP\"]]\n",
+                     {"key 'sweep.key': \"policy.qwi.measures\" takes an array of distinct measure "
+                      "names"});
+  expect_sweep_error("[sweep]\nkey = \"run.name\"\nvalues = [\"a\"]\n",
+                     {"key 'sweep.key': \"run.name\" cannot be swept"});
+  expect_sweep_error("[sweep]\nkey = \"sweep.key\"\nvalues = [\"a\"]\n",
+                     {"key 'sweep.key': unknown key \"sweep.key\""});
+  expect_sweep_error("[sweep]\nkey = \"policy.qwi\"\nvalues = [1]\n",
+                     {"key 'sweep.key': unknown key \"policy.qwi\""});
+  expect_sweep_error("[sweep]\nkey = \"policy.qwi.withhold_fraction\"\nvalues = [0.01, 0.5]\n",
+                     {"sweep.toml: key 'sweep.values': a value of 'policy.qwi.withhold_fraction': "
+                      "expected a number in 0..0.2, got 0.5 (at index 1)"});
+  expect_sweep_error(
+      "[sweep]\nkey = \"run.years\"\nvalues = [2, \"3\"]\n",
+      {"key 'sweep.values': a value of 'run.years': expected an integer in 1..50, got "
+       "a string \"3\" (at index 1)"});
+  expect_sweep_error(
+      "[sweep]\nkey = \"policy.qwi.withhold_fraction\"\nvalues = [0.01, 0.02, 0.01]\n",
+      {"key 'sweep.values': a float 0.01 at index 2 repeats the value at index 0"});
+  expect_sweep_error(
+      "[sweep]\nkey = \"policy.qwi.withhold_fraction\"\nvalues = []\n",
+      {"key 'sweep.values': expected an array with 1..1000 elements, got 0 elements"});
+  expect_sweep_error("[sweep]\nkey = \"policy.qwi.withhold_fraction\"\nvalues = 0.01\n",
+                     {"key 'sweep.values': expected an array with 1..1000 elements, got a float"});
+  expect_sweep_error("[sweep]\nkey = \"run.seed\"\n", {"missing required key 'sweep.values'"});
+  expect_sweep_error("[sweep]\nkey = \"run.seed\"\nvalue = [1]\n",
+                     {"unknown key 'sweep.value'; did you mean 'values'?"});
+  // Each expanded scenario is checked whole, including the rules between keys.
+  expect_sweep_error(
+      "[sweep]\nkey = \"policy.auto_assignment.share_floor\"\nvalues = [0.5]\n"
+      "[policy.auto_assignment]\nshare_cap = 0.6\n[policy.sanctions]\n"
+      "tier_starts = [1, 2]\ntier_multipliers = [1.0, 2.0, 3.0]\n",
+      {"sweep.toml: key 'sweep.values': the scenario of 0.5 (at index 0, "
+       "\"baseline-share_floor=0.5\") is not valid: sweep.toml: keys "
+       "'policy.sanctions.tier_starts' = [1, 2] and "
+       "'policy.sanctions.tier_multipliers' = [1.0, 2.0, 3.0]"});
+  expect_sweep_error(
+      coaching("start = \"2025-06\"\n") + "[sweep]\nkey = \"run.years\"\nvalues = [2, 1]\n",
+      {"sweep.toml: key 'sweep.values': the scenario of 1 (at index 1, "
+       "\"baseline-years=1\") is not valid: sweep.toml: key 'intervention[0].start': "
+       "\"2025-06\" is after the run's horizon"});
+  // The name must stay a valid run.name.
+  expect_sweep_error(
+      "[run]\nname = \"" + std::string(60, 'n') + "\"\n[sweep]\nkey = \"run.seed\"\nvalues = [1]\n",
+      {"key 'sweep.values': the scenario of 1 would be named", "shorten run.name"});
+}
+
+TEST_F(ScenarioFiles, SweepIsInheritedAndItsErrorsNameTheFile) {
+  const std::string parent = write(
+      "parent.toml", "[sweep]\nkey = \"policy.qwi.withhold_fraction\"\nvalues = [0.01, 0.3]\n");
+  const std::string child = write("child.toml", "extends = \"parent.toml\"\n[run]\nname = \"c\"\n");
+  expect_error<ScenarioError>([&] { load_scenarios(child, data()); },
+                              {parent + ": key 'sweep.values'", "got 0.3 (at index 1)"});
+  write("parent.toml", "[sweep]\nkey = \"policy.qwi.withhold_fraction\"\nvalues = [0.01, 0.02]\n");
+  const auto all = load_scenarios(child, data());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].run.name, "c-withhold_fraction=0.02");
+  expect_error<ScenarioError>([&] { load_scenario(child, data()); },
+                              {child +
+                               ": has a [sweep] of 'policy.qwi.withhold_fraction' (inherited "
+                               "from " +
+                               parent + "); it expands into 2 scenarios"});
 }
 
 }  // namespace

@@ -209,8 +209,8 @@ TEST_F(SynthesisTest, BytesPerMemberWithinTarget) {
   EXPECT_LE(kBytesPerMember, 64u);
   // member_id 4, contract 2, county 1, practice 2, birth_month 2, sex/race/language/aid/status
   // 1 each, enrolled_months 2, months_flushed 1, conditions/clinical/pregnancy/ED 1 each,
-  // inpatient days 2, cost 4, capitation 4, one state byte per measure slot.
-  EXPECT_EQ(kBytesPerMember, 4u + 2 + 1 + 2 + 2 + 5 * 1 + 2 + 1 + 4 * 1 + 2 + 4 + 4 + kMaxMeasures);
+  // inpatient days 2, cost 4, capitation 4, program cost 4, one state byte per measure slot.
+  EXPECT_EQ(kBytesPerMember, 4u + 2 + 1 + 2 + 2 + 5 * 1 + 2 + 1 + 4 * 1 + 2 + 4 + 4 + 4 + kMaxMeasures);
 }
 
 }  // namespace

@@ -339,7 +339,7 @@ struct StepMember {
     // Measures.
     const MeasureContext ctx{age_months, m_month - moy + 11 - m.birth_month[i], enrolled, female,
                              conditions, clinical, events_this_month};
-    update_member_measures(m, t, i, ctx, m_seed, m_month, replicate);
+    update_member_measures(m, t, i, ctx, m_seed, m_month, replicate, reach);
 
     m.conditions[i] = conditions;
     m.clinical[i] = clinical;

@@ -196,7 +196,7 @@ std::array<double, kMaxInterventions> intervention_strengths(const InterventionP
 }
 
 InterventionYearCosts intervention_year_costs(const InterventionPlan& plan, const SynthesisTables& tables,
-                                              const std::vector<double>& values, int year) {
+                                              const std::vector<double>& values, int year, double scale) {
   InterventionYearCosts c;
   const std::size_t n = plan.settings.size(), contracts = plan.contract_mask.size();
   c.program_usd.assign(n, 0.0);
@@ -208,7 +208,7 @@ InterventionYearCosts intervention_year_costs(const InterventionPlan& plan, cons
     int months = 0;
     for (int m = 1; m <= 12; ++m) months += active(s, month_index(year, m)) ? 1 : 0;
     if (months == 0) continue;
-    const double share = static_cast<double>(months) / s.duration_months;
+    const double share = scale * static_cast<double>(months) / s.duration_months;
     const auto& practices = plan.practices[i];
     c.program_usd[i] = share * (s.fixed_cost_usd + s.cost_per_practice_usd * static_cast<double>(practices.size()));
     // Practice payments by panel size: the smallest practice reached earns the minimum, the

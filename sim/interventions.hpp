@@ -63,8 +63,12 @@ struct InterventionYearCosts {
   std::vector<double> program_by_contract;    ///< [contract]
   std::vector<double> payments_by_contract;   ///< [contract]
 };
+/// `scale` is the run's share of the published enrollment (members / total enrollment): the
+/// costs that do not grow with members (fixed, per practice, practice payments) are scaled by it
+/// so that per-member figures and cost per additional event do not depend on the run's size.
 InterventionYearCosts intervention_year_costs(const InterventionPlan& plan,
                                               const SynthesisTables& tables,
-                                              const std::vector<double>& values, int year);
+                                              const std::vector<double>& values, int year,
+                                              double scale);
 
 }  // namespace phsim

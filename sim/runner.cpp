@@ -280,7 +280,8 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
       const auto money = run_policy_year(policies[r], policy_tables, data, contract_years(data, tallies, r), states[r]);
       store_policy_year(data, money, before, r, static_cast<std::size_t>(y), cells, res);
       const InterventionYearCosts costs =
-          intervention_year_costs(plan, tables, values_of(r), run.start_year + y);
+          intervention_year_costs(plan, tables, values_of(r), run.start_year + y,
+                                  static_cast<double>(res.members) / static_cast<double>(data.total_enrollment()));
       for (std::size_t k = 0; k < data.contracts.size(); ++k) {
         const auto& c = data.contracts[k];
         const std::size_t at = cells.rycp(r, static_cast<std::size_t>(y), static_cast<std::size_t>(c.county),

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "io/hdf5_file.hpp"
+#include "tests/tools/run_phsim.hpp"
 #include "io/reference_data_io.hpp"
 
 namespace phsim {
@@ -19,30 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-/// Runs `phsim <args>` in `cwd` with stdout and stderr captured.
-Result phsim(const std::string& args, const fs::path& cwd) {
-  const fs::path out = cwd / "stdout.txt", err = cwd / "stderr.txt";
-  const std::string cmd = "cd '" + cwd.string() + "' && '" + PHSIM_EXE + "' " + args + " >'" +
-                          out.string() + "' 2>'" + err.string() + "' </dev/null";
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using testing::phsim;
+using testing::Result;
+using testing::slurp;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -223,6 +203,18 @@ TEST_F(CliTest, DataDirectoryOverridesAndIsValidated) {
   EXPECT_NE(r.err.find("Los Angles"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("county"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(m_dir / "b.h5"));
+}
+
+TEST_F(CliTest, EveryShippedScenarioPassesCheck) {
+  std::size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(PHSIM_SOURCE_DIR) / "scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    const Result r = phsim("check '" + entry.path().string() + "'", m_dir);
+    EXPECT_EQ(r.status, 0) << entry.path() << ": " << r.err;
+    EXPECT_NE(r.out.find(": OK"), std::string::npos) << r.out;
+    ++checked;
+  }
+  EXPECT_GE(checked, 8u);  // baseline, three policy and four seed-program scenarios
 }
 
 TEST_F(CliTest, CheckAndInfo) {

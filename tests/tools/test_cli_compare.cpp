@@ -15,36 +15,16 @@
 #include <vector>
 
 #include "io/hdf5_file.hpp"
+#include "tests/tools/run_phsim.hpp"
 
 namespace phsim {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-/// Runs `phsim <args>` in `cwd` with stdout and stderr captured.
-Result phsim(const std::string& args, const fs::path& cwd) {
-  const fs::path out = cwd / "stdout.txt", err = cwd / "stderr.txt";
-  const std::string cmd = "cd '" + cwd.string() + "' && '" + PHSIM_EXE + "' " + args + " >'" +
-                          out.string() + "' 2>'" + err.string() + "' </dev/null";
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using testing::phsim;
+using testing::Result;
+using testing::slurp;
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;

@@ -117,13 +117,16 @@ PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTable
   const std::uint32_t tier = t.practice_tier[m.practice[i]];
   for (std::uint32_t k = 0; k < t.n_measures; ++k) {
     std::uint8_t& state = m.measure_state[k * m.stride + i];
-    const std::uint64_t index = service_index(k, m.contract[i], m.race[i], tier, t.n_contracts);
-    std::uint64_t thr = t.service_thr[index];
-    if (reach) {
-      const double delta = measure_delta(t.iv, reach, k, t.measures[k], state);
-      if (delta != 0.0) thr = shifted_threshold(t.iv.service_logit[index], delta);
-    }
-    state = update_measure(t.measures[k], state, ctx, thr, k, services, t.reliever_fill_thr);
+    const std::uint8_t before = state;
+    const auto threshold = [&]() {
+      const std::uint64_t index = service_index(k, m.contract[i], m.race[i], tier, t.n_contracts);
+      if (reach) {
+        const double delta = measure_delta(t.iv, reach, k, t.measures[k], before);
+        if (delta != 0.0) return shifted_threshold(t.iv.service_logit[index], delta);
+      }
+      return t.service_thr[index];
+    };
+    state = update_measure(t.measures[k], before, ctx, threshold, k, services, t.reliever_fill_thr);
   }
 }
 

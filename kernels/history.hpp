@@ -93,10 +93,11 @@ struct InitializeHistory {
     std::uint64_t enrolled_before = 0;
     {
       bool in = (m.status[i] & kEnrolled) != 0;
+      BlockWords words(rng);
       for (std::uint32_t j = 1; j <= kHistoryMonths; ++j) {
         const int age_then = age_months - static_cast<int>(j);  // age in the month j back
         if (age_then < 0) break;                                 // before birth
-        const std::uint32_t x = rng.block(3 + (j - 1) / 4).v[(j - 1) % 4];
+        const std::uint32_t x = words.word(12 + (j - 1));
         if (age_then + 1 <= static_cast<int>(kHistoryMonths)) {
           in = below(x, (in ? m_h.bridge_in_thr : m_h.bridge_out_thr)[age_then]);
         } else {
@@ -112,10 +113,11 @@ struct InitializeHistory {
     for (std::uint32_t k = 0; k < t.n_measures; ++k) {
       const MeasureSpec& s = t.measures[k];
       const std::uint64_t thr = t.service_thr[service_index(k, m.contract[i], m.race[i], tier, t.n_contracts)];
-      const std::uint32_t base_block = 16 + 16 * k;
+      const std::uint32_t base_word = 4 * (16 + 16 * k);
+      BlockWords words(rng);
       auto served = [&](std::uint32_t j) {  // j = 1: the month before the start
         return j <= kHistoryMonths && ((enrolled_before >> (j - 1)) & 1u) &&
-               below(rng.block(base_block + (j - 1) / 4).v[(j - 1) % 4], thr);
+               below(words.word(base_word + (j - 1)), thr);
       };
       std::uint8_t state = m.measure_state[k * m.stride + i];
       if (s.kind == MeasureKind::CountInWindow && s.window == WindowKind::Lookback) {
@@ -146,7 +148,7 @@ struct InitializeHistory {
       } else if (s.kind == MeasureKind::Followup && s.trigger == Trigger::PrenatalStart &&
                  preg >= 1 && preg <= kGestationMonths &&
                  in_population(s, age_months, female, conditions)) {
-        state = below(rng.block(base_block).v[0], thr) ? kFollowupPending : 0;
+        state = below(words.word(base_word), thr) ? kFollowupPending : 0;
       }
       m.measure_state[k * m.stride + i] = state;
     }

@@ -92,13 +92,16 @@ class ServiceDraws {
   std::uint32_t m_block = 0xffffffffu;
 };
 
-/// One month of one measure for one member. `threshold` is the member's monthly service
-/// threshold for this measure; `reliever_thr` is used by Ratio measures.
+/// One month of one measure for one member. `threshold()` gives the member's monthly service
+/// threshold for this measure; it is called only when a service can happen (most months of most
+/// measures need neither the table lookup nor the draw). `reliever_thr` is used by Ratio
+/// measures.
+template <class Threshold>
 PHSIM_HD inline std::uint8_t update_measure(const MeasureSpec& s, std::uint8_t state,
-                                            const MeasureContext& c, std::uint64_t threshold,
+                                            const MeasureContext& c, const Threshold& threshold,
                                             std::uint32_t measure, ServiceDraws& draws,
                                             std::uint64_t reliever_thr) {
-  const auto hit = [&]() { return static_cast<std::uint64_t>(draws.word(measure)) < threshold; };
+  const auto hit = [&]() { return static_cast<std::uint64_t>(draws.word(measure)) < threshold(); };
   switch (s.kind) {
     case MeasureKind::CountInWindow: {
       if (s.window == WindowKind::Lookback) {
@@ -173,6 +176,14 @@ PHSIM_HD inline std::uint8_t update_measure(const MeasureSpec& s, std::uint8_t s
     }
   }
   return state;
+}
+
+/// The same with a known threshold.
+PHSIM_HD inline std::uint8_t update_measure(const MeasureSpec& s, std::uint8_t state,
+                                            const MeasureContext& c, std::uint64_t threshold,
+                                            std::uint32_t measure, ServiceDraws& draws,
+                                            std::uint64_t reliever_thr) {
+  return update_measure(s, state, c, [threshold]() { return threshold; }, measure, draws, reliever_thr);
 }
 
 /// Continuous enrollment over a measurement year: enrolled in December (the anchor) and at most

@@ -113,12 +113,18 @@ std::vector<double> binomial_pmf(int n, double p) {
 }  // namespace
 
 double rate_for_monthly_probability(const MeasureSpec& s, double p, const RateContext& ctx) {
+  return rate_for_monthly_probability(
+      s, p, ctx, s.kind == MeasureKind::CountInWindow ? exposure_profiles(s, ctx) : std::vector<ExposureProfile>{});
+}
+
+double rate_for_monthly_probability(const MeasureSpec& s, double p, const RateContext& ctx,
+                                    const std::vector<ExposureProfile>& profiles) {
   p = std::clamp(p, 0.0, 1.0);
   switch (s.kind) {
     case MeasureKind::CountInWindow: {
       double num = 0, den = 0;
       std::vector<double> q;
-      for (const auto& profile : exposure_profiles(s, ctx)) {
+      for (const auto& profile : profiles) {
         q.assign(profile.enrolled.begin(), profile.enrolled.end());
         for (double& x : q) x *= p;
         num += profile.weight * poisson_binomial_at_least(q, s.min_services);
@@ -160,8 +166,10 @@ CalibrationResult solve_base_logit(const MeasureSpec& spec, double target,
   constexpr int kGrid = 4001;
   constexpr double kStep = (kHi - kLo) / (kGrid - 1);
   std::vector<double> curve(kGrid);
+  const std::vector<ExposureProfile> profiles =
+      spec.kind == MeasureKind::CountInWindow ? exposure_profiles(spec, ctx) : std::vector<ExposureProfile>{};
   for (int g = 0; g < kGrid; ++g) {
-    curve[static_cast<std::size_t>(g)] = rate_for_monthly_probability(spec, logistic(kLo + g * kStep), ctx);
+    curve[static_cast<std::size_t>(g)] = rate_for_monthly_probability(spec, logistic(kLo + g * kStep), ctx, profiles);
   }
   const auto rate_of_logit = [&](double x) {
     const double pos = std::clamp((x - kLo) / kStep, 0.0, kGrid - 1.000001);

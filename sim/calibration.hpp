@@ -57,6 +57,9 @@ double poisson_binomial_at_least(const std::vector<double>& q, int k);
 
 /// Expected rate (0..1) of a measure for members whose monthly service probability is p.
 double rate_for_monthly_probability(const MeasureSpec& spec, double p, const RateContext& ctx);
+/// The same with the measure's exposure profiles computed once (count measures).
+double rate_for_monthly_probability(const MeasureSpec& spec, double p, const RateContext& ctx,
+                                    const std::vector<ExposureProfile>& profiles);
 
 /// A group of members sharing one log-odds offset, with its population weight.
 struct OffsetWeight {

@@ -115,7 +115,13 @@ PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTable
                                             std::uint32_t replicate, std::uint8_t reach = 0) {
   ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
   const std::uint32_t tier = t.practice_tier[m.practice[i]];
+  int age = ctx.age_months / 12;
+  if (age > kMaxAgeYears) age = kMaxAgeYears;
+  std::uint32_t relevant = t.measure_age_mask[age * 2 + (ctx.female ? 1 : 0)] &
+                           t.measure_condition_mask[ctx.conditions & 63u];
+  if (!ctx.events) relevant &= ~t.followup_mask;
   for (std::uint32_t k = 0; k < t.n_measures; ++k) {
+    if (!(relevant & (1u << k))) continue;
     std::uint8_t& state = m.measure_state[k * m.stride + i];
     const std::uint8_t before = state;
     const auto threshold = [&]() {

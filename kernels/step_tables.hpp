@@ -81,6 +81,13 @@ struct StepTablesView {
   const std::uint64_t* service_thr;
   const std::uint8_t* practice_tier;  ///< [practice]
   std::uint64_t reliever_fill_thr;    ///< AMR: monthly reliever fill among asthma members
+  /// Measures whose state can change this month, by age in years and sex
+  /// ([age * 2 + female]) and by condition bits ([conditions & 63]); follow-up measures change
+  /// only in months with a trigger event. A measure outside the masks keeps its state, so
+  /// skipping it changes nothing (sim/step_tables.cpp builds them conservatively).
+  const std::uint32_t* measure_age_mask;
+  const std::uint32_t* measure_condition_mask;
+  std::uint32_t followup_mask;
 
   // --- interventions (kernels/interventions.hpp)
   InterventionTablesView iv;

@@ -96,6 +96,7 @@ struct DeviceStepTables {
   thrust::device_vector<std::uint64_t> aid_cum;
   thrust::device_vector<std::uint8_t> iv_contract_mask, iv_practice_mask;
   thrust::device_vector<double> iv_measure_log_or, iv_service_logit;
+  thrust::device_vector<std::uint32_t> measure_age_mask, measure_condition_mask;
 
   explicit DeviceStepTables(const StepTables& t)
       : scalars(t.scalars),
@@ -116,7 +117,9 @@ struct DeviceStepTables {
         iv_contract_mask(to_device(t.iv_contract_mask)),
         iv_practice_mask(to_device(t.iv_practice_mask)),
         iv_measure_log_or(to_device(t.iv_measure_log_or)),
-        iv_service_logit(to_device(t.iv_service_logit)) {}
+        iv_service_logit(to_device(t.iv_service_logit)),
+        measure_age_mask(to_device(t.measure_age_mask)),
+        measure_condition_mask(to_device(t.measure_condition_mask)) {}
 
   StepTablesView view() const {
     StepTablesView v = scalars;
@@ -138,6 +141,8 @@ struct DeviceStepTables {
     v.iv.practice_mask = raw(iv_practice_mask);
     v.iv.measure_log_or = raw(iv_measure_log_or);
     v.iv.service_logit = raw(iv_service_logit);
+    v.measure_age_mask = raw(measure_age_mask);
+    v.measure_condition_mask = raw(measure_condition_mask);
     return v;
   }
 };

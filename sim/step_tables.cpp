@@ -407,6 +407,35 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
     }
   }
   st.practice_tier = practice_tiers(t);
+  // Which measures can change state for a member of a given age (years now), sex and
+  // conditions; conservative by a year at the age bounds (eligibility is by age at Dec 31).
+  st.measure_age_mask.assign(static_cast<std::size_t>(kMaxAgeYears + 1) * 2, 0);
+  st.measure_condition_mask.assign(64, 0);
+  v.followup_mask = 0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const MeasureSpec& m = st.measures[k];
+    const auto bit = static_cast<std::uint32_t>(1u << k);
+    if (m.kind == MeasureKind::Followup) v.followup_mask |= bit;
+    int lo = m.age_lo / 12 - 1, hi = m.age_hi / 12;
+    if (m.kind == MeasureKind::CountInWindow &&
+        (m.window == WindowKind::AgeMonths || m.window == WindowKind::SinceBirthday)) {
+      int last = m.window_hi;
+      for (int j = 0; j < m.n_milestones; ++j) last = std::max<int>(last, m.milestones[j]);
+      lo = 0;
+      hi = last / 12;
+    }
+    for (int a = 0; a <= kMaxAgeYears; ++a) {
+      if (a < lo || a > hi) continue;
+      for (int female = 0; female < 2; ++female) {
+        if (m.sex == SexFilter::Female && !female) continue;
+        if (m.sex == SexFilter::Male && female) continue;
+        st.measure_age_mask[static_cast<std::size_t>(a * 2 + female)] |= bit;
+      }
+    }
+    for (std::uint32_t c = 0; c < 64; ++c) {
+      if (m.condition == Condition::None || (c & condition_bit(m.condition))) st.measure_condition_mask[c] |= bit;
+    }
+  }
   v.reliever_fill_thr = probability_threshold(p.reliever_fills_per_month);
   st.aid_group_of_age = t.aid_group_of_age;
   st.aid_cum = t.aid_cum;

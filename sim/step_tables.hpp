@@ -93,6 +93,7 @@ struct StepTables {
   std::vector<std::uint8_t> practice_tier;
   std::vector<std::uint8_t> aid_group_of_age;
   std::vector<std::uint64_t> aid_cum;
+  std::vector<std::uint32_t> measure_age_mask, measure_condition_mask;
   // Interventions (sim/interventions.cpp fills them; empty without interventions).
   std::vector<std::uint8_t> iv_contract_mask, iv_practice_mask;
   std::vector<double> iv_measure_log_or, iv_service_logit;

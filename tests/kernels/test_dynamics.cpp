@@ -66,6 +66,9 @@ struct Tables {
   std::vector<std::uint8_t> tier;
   std::vector<std::uint8_t> aid_group_of_age = std::vector<std::uint8_t>(kAges, 0);
   // Group 0: always Child; group 1: always AdultExpansion; group 2: always Aged.
+  // Every measure may change for every member (the masks only skip work).
+  std::vector<std::uint32_t> age_mask = std::vector<std::uint32_t>(kAges * 2, 0xffffffffu);
+  std::vector<std::uint32_t> condition_mask = std::vector<std::uint32_t>(64, 0xffffffffu);
   std::vector<std::uint64_t> aid_cum = {kAlways, kAlways, kAlways, kAlways, kAlways,  //
                                         kNever,  kNever,  kAlways, kAlways, kAlways,  //
                                         kNever,  kNever,  kNever,  kNever,  kAlways};
@@ -102,6 +105,9 @@ struct Tables {
     v.practice_tier = tier.data();
     v.aid_group_of_age = aid_group_of_age.data();
     v.aid_cum = aid_cum.data();
+    v.measure_age_mask = age_mask.data();
+    v.measure_condition_mask = condition_mask.data();
+    v.followup_mask = 0;
     return v;
   }
 

@@ -125,12 +125,12 @@ PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTable
     std::uint8_t& state = m.measure_state[k * m.stride + i];
     const std::uint8_t before = state;
     const auto threshold = [&]() {
-      const std::uint64_t index = service_index(k, m.contract[i], m.race[i], tier, t.n_contracts);
+      const std::uint64_t index = service_index(k, m.contract[i], m.race[i], tier, t.n_measures);
       if (reach) {
         const double delta = measure_delta(t.iv, reach, k, t.measures[k], before);
         if (delta != 0.0) return shifted_threshold(t.iv.service_logit[index], delta);
       }
-      return t.service_thr[index];
+      return service_threshold(t.service_thr[index]);
     };
     state = update_measure(t.measures[k], before, ctx, threshold, k, services, t.reliever_fill_thr);
   }

@@ -112,7 +112,7 @@ struct InitializeHistory {
     const int age_dec_prev = age_months - 1;  // age at Dec 31 of the year before the start
     for (std::uint32_t k = 0; k < t.n_measures; ++k) {
       const MeasureSpec& s = t.measures[k];
-      const std::uint64_t thr = t.service_thr[service_index(k, m.contract[i], m.race[i], tier, t.n_contracts)];
+      const std::uint64_t thr = service_threshold(t.service_thr[service_index(k, m.contract[i], m.race[i], tier, t.n_measures)]);
       const std::uint32_t base_word = 4 * (16 + 16 * k);
       BlockWords words(rng);
       auto served = [&](std::uint32_t j) {  // j = 1: the month before the start

@@ -77,8 +77,9 @@ struct StepTablesView {
   const MeasureSpec* measures;  ///< [n_measures]
   std::uint32_t n_measures;
   std::uint32_t n_contracts;
-  /// Monthly service threshold [measure][contract][race][practice tier].
-  const std::uint64_t* service_thr;
+  /// Monthly service thresholds [contract][race][practice tier][measure], 32 bits (see
+  /// service_threshold): a member's measures share one or two cache lines.
+  const std::uint32_t* service_thr;
   const std::uint8_t* practice_tier;  ///< [practice]
   std::uint64_t reliever_fill_thr;    ///< AMR: monthly reliever fill among asthma members
   /// Measures whose state can change this month, by age in years and sex
@@ -100,10 +101,19 @@ struct StepTablesView {
 /// Index into StepTablesView::service_thr.
 PHSIM_HD inline std::uint64_t service_index(std::uint32_t measure, std::uint32_t contract,
                                             std::uint32_t race, std::uint32_t tier,
-                                            std::uint32_t n_contracts) {
-  return ((static_cast<std::uint64_t>(measure) * n_contracts + contract) * kRaceCount + race) *
-             kPracticeTiers +
-         tier;
+                                            std::uint32_t n_measures) {
+  return ((static_cast<std::uint64_t>(contract) * kRaceCount + race) * kPracticeTiers + tier) *
+             n_measures +
+         measure;
+}
+
+/// A service threshold stored in 32 bits: 0xffffffff stands for "always" (2^32); a logistic
+/// probability never comes that close to 1 otherwise.
+PHSIM_HD inline std::uint32_t pack_service_threshold(std::uint64_t threshold) {
+  return threshold >= 0xffffffffull ? 0xffffffffu : static_cast<std::uint32_t>(threshold);
+}
+PHSIM_HD inline std::uint64_t service_threshold(std::uint32_t packed) {
+  return packed == 0xffffffffu ? kThresholdOne : packed;
 }
 
 }  // namespace phsim

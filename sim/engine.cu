@@ -91,7 +91,7 @@ struct DeviceStepTables {
   thrust::device_vector<std::uint32_t> contract_first, contract_count;
   thrust::device_vector<std::uint64_t> choice_cum, default_cum, incidence_thr;
   thrust::device_vector<MeasureSpec> measures;
-  thrust::device_vector<std::uint64_t> service_thr;
+  thrust::device_vector<std::uint32_t> service_thr;
   thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
   thrust::device_vector<std::uint64_t> aid_cum;
   thrust::device_vector<std::uint8_t> iv_contract_mask, iv_practice_mask;

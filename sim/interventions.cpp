@@ -179,7 +179,9 @@ void apply_interventions(StepTables& step, const InterventionPlan& plan, const s
     return std::log(p / (1.0 - p));
   };
   step.iv_service_logit.resize(step.service_thr.size());
-  for (std::size_t j = 0; j < step.service_thr.size(); ++j) step.iv_service_logit[j] = logit_of(step.service_thr[j]);
+  for (std::size_t j = 0; j < step.service_thr.size(); ++j) {
+    step.iv_service_logit[j] = logit_of(service_threshold(step.service_thr[j]));
+  }
   for (int r = 0; r < kRiskClasses; ++r) v.ed_logit[r] = logit_of(step.scalars.ed_thr[r]);
   for (int s = 0; s < 2; ++s) v.inpatient_logit[s] = logit_of(step.scalars.inpatient_thr[s]);
 }

@@ -400,8 +400,8 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
       if (!effort_logit.empty()) o += effort_logit[ct * K + k];
       for (int r = 0; r < kRaceCount; ++r) {
         for (int tr = 0; tr < kPracticeTiers; ++tr) {
-          st.service_thr[service_index(static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(ct), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(tr), static_cast<std::uint32_t>(N))] =
-              probability_threshold(logistic(o + s.race_logit[static_cast<std::size_t>(r)] + s.tier_logit[static_cast<std::size_t>(tr)]));
+          st.service_thr[service_index(static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(ct), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(tr), static_cast<std::uint32_t>(K))] =
+              pack_service_threshold(probability_threshold(logistic(o + s.race_logit[static_cast<std::size_t>(r)] + s.tier_logit[static_cast<std::size_t>(tr)])));
         }
       }
     }

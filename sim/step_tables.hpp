@@ -89,7 +89,7 @@ struct StepTables {
   std::vector<std::uint64_t> incidence_thr;
   std::vector<std::uint64_t> remission_thr;
   std::vector<MeasureSpec> measures;
-  std::vector<std::uint64_t> service_thr;
+  std::vector<std::uint32_t> service_thr;
   std::vector<std::uint8_t> practice_tier;
   std::vector<std::uint8_t> aid_group_of_age;
   std::vector<std::uint64_t> aid_cum;

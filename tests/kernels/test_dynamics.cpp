@@ -62,7 +62,7 @@ struct Tables {
   std::vector<std::uint64_t> default_cum = {kNever, kNever, kAlways, kAlways, kAlways};
   std::vector<std::uint64_t> incidence = std::vector<std::uint64_t>(kConditionCount * kAges, kNever);
   std::vector<MeasureSpec> measures;
-  std::vector<std::uint64_t> service;
+  std::vector<std::uint32_t> service;
   std::vector<std::uint8_t> tier;
   std::vector<std::uint8_t> aid_group_of_age = std::vector<std::uint8_t>(kAges, 0);
   // Group 0: always Child; group 1: always AdultExpansion; group 2: always Aged.
@@ -85,7 +85,8 @@ struct Tables {
   /// Sets one measure (n_measures = 1) with the same service threshold in every cell.
   void set_measure(const MeasureSpec& spec, std::uint64_t service_thr) {
     measures = {spec};
-    service.assign(static_cast<std::size_t>(kContracts) * kRaceCount * kPracticeTiers, service_thr);
+    service.assign(static_cast<std::size_t>(kContracts) * kRaceCount * kPracticeTiers,
+                   pack_service_threshold(service_thr));
   }
 
   StepTablesView view() {

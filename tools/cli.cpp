@@ -213,7 +213,8 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
 }
 
 struct BenchOptions {
-  long long members = 1000000, months = 12, replicates = 1;
+  std::string members = "1000000";  ///< an integer or "full"
+  long long months = 12, replicates = 1;
   std::optional<long long> threads;
   std::string backend = "cpu";
   bool json = false;
@@ -222,7 +223,21 @@ struct BenchOptions {
 int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
   const ReferenceData data = load_data(common);
   BenchmarkOptions bo;
-  bo.members = checked<std::uint64_t>("--members", o.members, 1, 4000000000LL);
+  if (o.members == "full") {
+    bo.members = static_cast<std::uint64_t>(data.total_enrollment());
+  } else {
+    long long n = 0;
+    std::size_t used = 0;
+    try {
+      n = std::stoll(o.members, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != o.members.size()) {
+      throw UsageError("--members: expected an integer in 1..4000000000 or 'full', got '" + o.members + "'");
+    }
+    bo.members = checked<std::uint64_t>("--members", n, 1, 4000000000LL);
+  }
   bo.months = checked<int>("--months", o.months, 1, 600);
   bo.replicates = checked<int>("--replicates", o.replicates, 1, 100000);
   EngineOptions eo;
@@ -317,7 +332,8 @@ int cli_main(int argc, char** argv) {
 
   BenchOptions bench_opts;
   auto* bench = app.add_subcommand("bench", "Time the monthly step on a synthesized population");
-  bench->add_option("--members", bench_opts.members, "Enrolled members per replicate (default 1000000)");
+  bench->add_option("--members", bench_opts.members,
+                    "Enrolled members per replicate: an integer or 'full' (default 1000000)");
   bench->add_option("--months", bench_opts.months, "Months to step (default 12)");
   bench->add_option("--replicates", bench_opts.replicates, "Replicates per launch (default 1)");
   bench->add_option("--backend", bench_opts.backend, "cpu (default) or cuda");

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -58,6 +61,8 @@ struct RunOptions {
   std::string backend = "cpu";
   std::string out;
   bool quiet = false;
+  std::string log_level = "info";  ///< quiet | info | debug
+  std::string summary_json;        ///< path of the machine-readable run summary ("" = none)
   bool force = false;
 };
 
@@ -100,19 +105,50 @@ std::string default_output_path(const std::string& name) {
 /// A one-line progress display on a terminal (stderr), nothing otherwise.
 class Progress {
  public:
-  explicit Progress(bool enabled) : m_enabled(enabled && isatty(STDERR_FILENO)) {}
-  void update(const std::string& scenario, int done, int total) {
+  /// `member_months_per_month`: member-months one simulated month of one scenario represents.
+  Progress(bool enabled, int scenarios, double member_months_per_month)
+      : m_enabled(enabled && isatty(STDERR_FILENO)),
+        m_scenarios(scenarios),
+        m_per_month(member_months_per_month),
+        m_start(std::chrono::steady_clock::now()) {}
+  void update(int scenario_index, const std::string& scenario, int done, int total) {
     if (!m_enabled) return;
-    std::fprintf(stderr, "\r  %-24s month %4d/%-4d", scenario.c_str(), done, total);
+    const double months_done = static_cast<double>(scenario_index) * total + done;
+    const double months_all = static_cast<double>(m_scenarios) * total;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double eta = months_done > 0 ? seconds * (months_all - months_done) / months_done : 0;
+    const int width = 24, filled = static_cast<int>(width * months_done / months_all);
+    std::fprintf(stderr, "\r  [%.*s%*s] %3.0f%%  %-20.20s month %3d/%-3d  %.3g member-months/s  ETA %.0f s ",
+                 filled, "########################", width - filled, "", 100.0 * months_done / months_all,
+                 scenario.c_str(), done, total,
+                 seconds > 0 ? months_done * m_per_month / seconds : 0.0, eta);
     std::fflush(stderr);
   }
   void finish() {
-    if (m_enabled) std::fprintf(stderr, "\r%60s\r", "");
+    if (m_enabled) std::fprintf(stderr, "\r%130s\r", "");
   }
 
  private:
   bool m_enabled;
+  int m_scenarios;
+  double m_per_month;
+  std::chrono::steady_clock::time_point m_start;
 };
+
+/// Writes the machine-readable run summary (--summary-json) atomically.
+void write_summary_json(const std::string& path, const nlohmann::json& summary) {
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << summary.dump(2) << "\n";
+    if (!out) throw IoError(path + ": cannot write the run summary");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw IoError(path + ": cannot write the run summary");
+  }
+}
 
 int cmd_run(const RunOptions& o, const CommonOptions& common) {
   const ReferenceData data = load_data(common);
@@ -168,7 +204,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
 
   auto engine = make_engine(eo);
   const std::uint64_t members = members_per_replicate(scenarios.front().run, data);
-  if (!o.quiet) {
+  if (!o.quiet && o.log_level != "quiet") {
     std::cerr << "phsim " << PHSIM_VERSION << " (" << PHSIM_GIT_DESCRIBE << "): "
               << scenarios.size() << " scenario(s), " << members << " members x "
               << scenarios.front().run.replicates << " replicate(s), "
@@ -179,12 +215,21 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
               << " bytes of state per member\n";
   }
 
-  Progress progress(!o.quiet);
+  Progress progress(!o.quiet && o.log_level != "quiet", static_cast<int>(scenarios.size()),
+                    static_cast<double>(members) * scenarios.front().run.replicates);
   std::vector<ScenarioResults> results;
   RunMetadata meta;
   for (const auto& s : scenarios) {
+    const int index = static_cast<int>(results.size());
     results.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine,
-                                   [&](int done, int total) { progress.update(s.run.name, done, total); }));
+                                   [&](int done, int total) { progress.update(index, s.run.name, done, total); }));
+    if (o.log_level == "debug") {
+      std::cerr << "  " << s.run.name << ": " << results.back().seconds << " s; calibrated base log-odds:";
+      for (std::size_t k = 0; k < data.measures.size(); ++k) {
+        std::cerr << " " << data.measures[k].id << "=" << results.back().calibrated_base_logit[k];
+      }
+      std::cerr << "\n";
+    }
     meta.scenario_names.push_back(s.run.name);
     meta.scenario_tomls.push_back(s.resolved_toml);
     meta.scenario_hashes.push_back(s.hash);
@@ -200,13 +245,43 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   meta.data_origin = data.origin;
   write_results(out, data, results, meta);
 
-  if (!o.quiet) {
+  if (!o.quiet && o.log_level != "quiet") {
     double seconds = 0;
     for (const auto& r : results) seconds += r.seconds;
     const double member_months = static_cast<double>(members) * scenarios.front().run.replicates *
                                  scenarios.front().run.years * 12.0 * results.size();
     std::fprintf(stderr, "  simulated %.3g member-months in %.2f s (%.3g member-months/s)\n",
                  member_months, seconds, seconds > 0 ? member_months / seconds : 0.0);
+  }
+  if (!o.summary_json.empty()) {
+    double seconds = 0;
+    for (const auto& r : results) seconds += r.seconds;
+    const double member_months = static_cast<double>(members) * scenarios.front().run.replicates *
+                                 scenarios.front().run.years * 12.0 * static_cast<double>(results.size());
+    nlohmann::json j;
+    j["output"] = out;
+    j["phsim_version"] = PHSIM_VERSION;
+    j["git_describe"] = PHSIM_GIT_DESCRIBE;
+    j["backend"] = meta.backend;
+    j["device"] = meta.device;
+    j["threads"] = meta.threads;
+    j["seed"] = scenarios.front().run.seed;
+    j["members"] = members;
+    j["replicates"] = scenarios.front().run.replicates;
+    j["years"] = scenarios.front().run.years;
+    j["start_year"] = scenarios.front().run.start_year;
+    j["scenarios"] = nlohmann::json::array();
+    for (std::size_t i = 0; i < scenarios.size(); ++i) {
+      j["scenarios"].push_back({{"name", scenarios[i].run.name},
+                                {"source", scenarios[i].source},
+                                {"hash", scenarios[i].hash},
+                                {"seconds", results[i].seconds}});
+    }
+    j["seconds"] = seconds;
+    j["member_months"] = member_months;
+    j["member_months_per_s"] = seconds > 0 ? member_months / seconds : 0.0;
+    j["bytes_per_member"] = kBytesPerMember;
+    write_summary_json(o.summary_json, j);
   }
   std::cout << "wrote " << out << "\n";
   return 0;
@@ -318,6 +393,9 @@ int cli_main(int argc, char** argv) {
   run->add_option("--out", ro.out, "Output file (default results/<scenario>-<time>.h5)");
   run->add_flag("--force", ro.force, "Replace an existing output file");
   run->add_flag("--quiet,-q", ro.quiet, "No progress or summary on stderr");
+  run->add_option("--log-level", ro.log_level, "quiet, info (default) or debug")
+      ->check(CLI::IsMember({"quiet", "info", "debug"}));
+  run->add_option("--summary-json", ro.summary_json, "Write a machine-readable run summary here");
   run->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 
   std::vector<std::string> check_files;

@@ -205,6 +205,24 @@ TEST_F(CliTest, DataDirectoryOverridesAndIsValidated) {
   EXPECT_FALSE(fs::exists(m_dir / "b.h5"));
 }
 
+TEST_F(CliTest, SummaryJsonDescribesTheRun) {
+  const Result r = phsim("run --members 5000 --years 2 --replicates 2 --seed 9 --out a.h5 -q --summary-json s.json", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(slurp(m_dir / "s.json"));
+  EXPECT_EQ(j.at("output"), "a.h5");
+  EXPECT_EQ(j.at("seed"), 9);
+  EXPECT_EQ(j.at("members"), 5000);
+  EXPECT_EQ(j.at("replicates"), 2);
+  EXPECT_EQ(j.at("member_months").get<double>(), 5000.0 * 2 * 2 * 12);
+  EXPECT_EQ(j.at("scenarios").size(), 1u);
+  EXPECT_EQ(j.at("scenarios")[0].at("hash").get<std::string>().size(), 16u);
+  EXPECT_GT(j.at("member_months_per_s").get<double>(), 0.0);
+  EXPECT_FALSE(fs::exists(m_dir / "s.json.partial"));
+  // An unknown log level is a usage error.
+  EXPECT_EQ(phsim("run --members 1000 --out b.h5 --log-level loud", m_dir).status, 2);
+  EXPECT_FALSE(fs::exists(m_dir / "b.h5"));
+}
+
 TEST_F(CliTest, EveryShippedScenarioPassesCheck) {
   std::size_t checked = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(PHSIM_SOURCE_DIR) / "scenarios")) {

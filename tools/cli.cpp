@@ -23,6 +23,7 @@
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
 #include "sim/runner.hpp"
+#include "sim/step_tables.hpp"
 
 namespace phsim {
 namespace {
@@ -136,6 +137,38 @@ class Progress {
   std::chrono::steady_clock::time_point m_start;
 };
 
+/// Bytes of memory available to this process (MemAvailable), or 0 when unknown.
+std::uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+/// Refuses a run whose member state would not fit in memory, before allocating it.
+void check_memory(const ReferenceData& data, const RunSettings& run, std::uint64_t members,
+                  Backend backend) {
+  const ModelParameters params = read_model_parameters(data);
+  const PopulationLayout layout =
+      population_layout(members, pool_members(members, params), run.years, params);
+  const double need = static_cast<double>(layout.capacity) * run.replicates * kBytesPerMember;
+  const std::uint64_t have = backend == Backend::Cpu ? available_memory_bytes() : 0;
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  if (have > 0 && need > 0.9 * static_cast<double>(have)) {
+    char msg[256];
+    std::snprintf(msg, sizeof msg,
+                  "the run needs %.1f GiB of member state (%llu slots x %d replicate(s) x %u bytes) "
+                  "but %.1f GiB of memory is available; reduce --members or --replicates",
+                  need / kGiB, static_cast<unsigned long long>(layout.capacity), run.replicates,
+                  kBytesPerMember, static_cast<double>(have) / kGiB);
+    throw UsageError(msg);
+  }
+}
+
 /// Writes the machine-readable run summary (--summary-json) atomically.
 void write_summary_json(const std::string& path, const nlohmann::json& summary) {
   const std::string tmp = path + ".partial";
@@ -202,8 +235,9 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     }
   }
 
-  auto engine = make_engine(eo);
   const std::uint64_t members = members_per_replicate(scenarios.front().run, data);
+  check_memory(data, scenarios.front().run, members, eo.backend);
+  auto engine = make_engine(eo);
   if (!o.quiet && o.log_level != "quiet") {
     std::cerr << "phsim " << PHSIM_VERSION << " (" << PHSIM_GIT_DESCRIBE << "): "
               << scenarios.size() << " scenario(s), " << members << " members x "

@@ -223,6 +223,15 @@ TEST_F(CliTest, SummaryJsonDescribesTheRun) {
   EXPECT_FALSE(fs::exists(m_dir / "b.h5"));
 }
 
+TEST_F(CliTest, RunTooLargeForMemoryIsRefusedBeforeAllocating) {
+  // The full enrollment times 100,000 replicates needs about 110 TiB of member state.
+  const Result r = phsim("run --members full --replicates 100000 --out big.h5 -q", m_dir);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("GiB of member state"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("reduce --members or --replicates"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "big.h5"));
+}
+
 TEST_F(CliTest, EveryShippedScenarioPassesCheck) {
   std::size_t checked = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(PHSIM_SOURCE_DIR) / "scenarios")) {

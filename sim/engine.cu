@@ -278,6 +278,46 @@ class ThrustEngine final : public Engine {
     return h;
   }
 
+  EngineSnapshot snapshot() const override {
+    EngineSnapshot s;
+    s.layout = m_layout;
+    s.seed = m_seed;
+    s.replicates = m_replicates;
+    s.start_month = m_start_month;
+    s.members = download();
+    const auto events = to_host(m_events);
+    s.events.assign(events.begin(), events.end());
+    s.live = m_live;
+    s.next_id = m_next_id;
+    return s;
+  }
+
+  void restore(const EngineSnapshot& s, const std::vector<StepTables>& step) override {
+    const std::uint64_t slots = s.layout.capacity * s.replicates;
+    bool consistent = s.replicates > 0 && s.live.size() == s.replicates &&
+                      s.next_id.size() == s.replicates && s.members.size() == slots;
+#define PHSIM_CHECK_FIELD(T, name, extent, doc) consistent = consistent && s.members.name.size() == slots * (extent);
+    PHSIM_MEMBER_FIELDS(PHSIM_CHECK_FIELD)
+#undef PHSIM_CHECK_FIELD
+    PHSIM_EXPECTS(consistent, "engine snapshot: member arrays do not match the layout", UsageError);
+    m_layout = s.layout;
+    m_seed = s.seed;
+    m_replicates = s.replicates;
+    m_start_month = s.start_month;
+    m_state.slots = slots;
+#define PHSIM_UPLOAD_FIELD(T, name, extent, doc) m_state.name = to_device(s.members.name);
+    PHSIM_MEMBER_FIELDS(PHSIM_UPLOAD_FIELD)
+#undef PHSIM_UPLOAD_FIELD
+    m_live = s.live;
+    m_next_id = s.next_id;
+    set_step_tables(step);
+    PHSIM_EXPECTS(s.events.size() == m_events.size(),
+                  "engine snapshot: " + std::to_string(s.events.size()) + " event counters, expected " +
+                      std::to_string(m_events.size()),
+                  UsageError);
+    m_events = thrust::device_vector<unsigned long long>(s.events.begin(), s.events.end());
+  }
+
  private:
   template <class F>
   void for_each_slot(F f) {

@@ -43,6 +43,19 @@ struct PopulationLayout {
   std::uint64_t capacity = 0;
 };
 
+/// The complete state of an engine between two months: with the step tables in force (which
+/// the runner derives again from its own state), restore() continues bit-identically.
+struct EngineSnapshot {
+  PopulationLayout layout;
+  std::uint32_t seed = 0;
+  std::uint32_t replicates = 0;
+  std::int32_t start_month = 0;
+  HostMembers members;
+  std::vector<std::uint64_t> events;   ///< this year's event counters so far
+  std::vector<std::uint64_t> live;     ///< [replicate] slots in use
+  std::vector<std::uint32_t> next_id;  ///< [replicate] next newborn member id
+};
+
 /// Integer tallies of one measurement year (layout: kernels/tally.hpp, TallyShape).
 struct YearTallies {
   std::vector<std::int64_t> measure;  ///< [replicate][contract][measure][den, num]
@@ -94,6 +107,13 @@ class Engine {
   virtual std::uint32_t replicates() const = 0;
   /// Copies the member arrays to the host.
   virtual HostMembers download() const = 0;
+
+  /// Everything needed to continue from the current month (member arrays, event counters,
+  /// slot bookkeeping), copied to the host.
+  virtual EngineSnapshot snapshot() const = 0;
+  /// Replaces the state with `snapshot` and installs `step` (as set_step_tables). Throws
+  /// UsageError if the snapshot is inconsistent.
+  virtual void restore(const EngineSnapshot& snapshot, const std::vector<StepTables>& step) = 0;
 };
 
 /// Creates an engine. Throws CudaError if the CUDA backend was requested but is not built or no

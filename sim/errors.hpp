@@ -42,6 +42,13 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+/// A run stopped on request (SIGINT/SIGTERM) after writing a checkpoint.
+class Interrupted : public Error {
+ public:
+  Interrupted(const std::string& what, int months) : Error(what), months_done(months) {}
+  int months_done;
+};
+
 }  // namespace phsim
 
 /// Throws `Type(msg)` unless `cond` holds.

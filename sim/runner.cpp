@@ -154,6 +154,13 @@ ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& polic
 
 ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& data,
                              Engine& engine, const ProgressFn& progress) {
+  RunControl control;
+  control.progress = progress;
+  return run_scenario(config, data, engine, control);
+}
+
+ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& data,
+                             Engine& engine, const RunControl& control) {
   const RunSettings& run = config.run;
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParameters params = read_model_parameters(data);
@@ -249,29 +256,48 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
   std::vector<StepTables> first;
   for (std::size_t r = 0; r < (n_iv ? replicates : 1); ++r) first.push_back(tables_for(r));
   const std::int32_t start_month = month_index(run.start_year, 1);
-  engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(run.replicates), start_month);
-  engine.initialize_history(first, make_history_tables(params));
-
-  const auto start = engine.count_enrolled(data.contracts.size());
-  for (std::size_t r = 0; r < replicates; ++r) {
-    for (std::size_t k = 0; k < data.contracts.size(); ++k) {
-      const auto& c = data.contracts[k];
-      res.enrollment_start[(r * res.counties + static_cast<std::size_t>(c.county)) * res.plans +
-                           static_cast<std::size_t>(c.plan)] += start[r * data.contracts.size() + k];
+  const int months_total = run.years * 12;
+  int months_done = 0;
+  double seconds_before = 0;  // simulation time spent before a resumed checkpoint
+  if (const ScenarioCheckpoint* ck = control.resume) {
+    // Everything above is drawn again from the scenario; the rest comes from the checkpoint.
+    bool fits = ck->months_done > 0 && ck->months_done < months_total &&
+                ck->policy.size() == replicates && ck->engine.replicates == replicates &&
+                ck->results.members == res.members && ck->results.pool == res.pool &&
+                ck->results.years == res.years;
+    ScenarioResults restored = ck->results;
+    std::vector<std::size_t> sizes, restored_sizes;
+    for_each_array(res, [&](const char*, const auto& a) { sizes.push_back(a.size()); });
+    for_each_array(restored, [&](const char*, const auto& a) { restored_sizes.push_back(a.size()); });
+    fits = fits && sizes == restored_sizes && restored.parameter_draws == res.parameter_draws;
+    PHSIM_EXPECTS(fits, "checkpoint of scenario '" + run.name + "' does not fit this scenario (other members, "
+                  "years, replicates, data or parameter draws)", UsageError);
+    restored.run = res.run;
+    seconds_before = restored.seconds;
+    res = std::move(restored);
+    states = ck->policy;
+    months_done = ck->months_done;
+    std::vector<StepTables> step;
+    if (months_done < 12) {
+      step = first;
+    } else {
+      for (std::size_t r = 0; r < replicates; ++r) step.push_back(tables_for(r));
+    }
+    engine.restore(ck->engine, step);
+  } else {
+    engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(run.replicates), start_month);
+    engine.initialize_history(first, make_history_tables(params));
+    const auto start = engine.count_enrolled(data.contracts.size());
+    for (std::size_t r = 0; r < replicates; ++r) {
+      for (std::size_t k = 0; k < data.contracts.size(); ++k) {
+        const auto& c = data.contracts[k];
+        res.enrollment_start[(r * res.counties + static_cast<std::size_t>(c.county)) * res.plans +
+                             static_cast<std::size_t>(c.plan)] += start[r * data.contracts.size() + k];
+      }
     }
   }
 
-  const int months_total = run.years * 12;
-  for (int y = 0; y < run.years; ++y) {
-    for (int m = 0; m < 12; ++m) {
-      const std::int32_t month = month_index(run.start_year + y, m + 1);
-      if (n_iv) {
-        const auto strength = intervention_strengths(plan, month);
-        engine.set_intervention_strengths(std::vector<double>(strength.begin(), strength.end()));
-      }
-      engine.step_month(month);
-      if (progress) progress(y * 12 + m + 1, months_total);
-    }
+  const auto year_end = [&](int y) {
     const YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
     store_year(data, tallies, replicates, static_cast<std::size_t>(y), cells, res);
     std::vector<StepTables> next;
@@ -298,8 +324,44 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
       if (y + 1 < run.years) next.push_back(tables_for(r));
     }
     if (!next.empty()) engine.set_step_tables(next);
+  };
+  const auto elapsed = [&] {
+    return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  const auto checkpoint = [&] {
+    ScenarioCheckpoint ck;
+    ck.months_done = months_done;
+    ck.results = res;
+    ck.results.seconds = elapsed();
+    ck.policy = states;
+    ck.engine = engine.snapshot();
+    control.write_checkpoint(ck);
+  };
+
+  for (; months_done < months_total; ) {
+    const int y = months_done / 12, m = months_done % 12;
+    const std::int32_t month = month_index(run.start_year + y, m + 1);
+    if (n_iv) {
+      const auto strength = intervention_strengths(plan, month);
+      engine.set_intervention_strengths(std::vector<double>(strength.begin(), strength.end()));
+    }
+    engine.step_month(month);
+    if (m == 11) year_end(y);
+    ++months_done;
+    if (control.progress) control.progress(months_done, months_total);
+    if (months_done == months_total) break;
+    const bool stop = control.stop_requested && control.stop_requested();
+    if (control.write_checkpoint &&
+        (stop || (control.want_checkpoint && control.want_checkpoint(months_done, months_total)))) {
+      checkpoint();
+    }
+    if (stop) {
+      throw Interrupted("scenario '" + run.name + "' stopped after month " + std::to_string(months_done) +
+                            " of " + std::to_string(months_total),
+                        months_done);
+    }
   }
-  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.seconds = elapsed();
   return res;
 }
 

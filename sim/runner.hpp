@@ -61,6 +61,77 @@ struct ScenarioResults {
 /// Called after each simulated month with (months done, months total).
 using ProgressFn = std::function<void(int, int)>;
 
+/// Calls `f(name, array)` for every array of `r` (each a std::vector), in a fixed order; the
+/// checkpoint format relies on it naming every array.
+template <class Results, class F>
+void for_each_array(Results& r, F&& f) {
+  f("enrollment_member_months", r.enrollment_member_months);
+  f("deaths", r.deaths);
+  f("births", r.births);
+  f("ed_visits", r.ed_visits);
+  f("inpatient_days", r.inpatient_days);
+  f("default_assigned_members", r.default_assigned_members);
+  f("chose_plan_members", r.chose_plan_members);
+  f("disenrollments", r.disenrollments);
+  f("medical_cost_usd", r.medical_cost_usd);
+  f("capitation_usd", r.capitation_usd);
+  f("withhold_usd", r.withhold_usd);
+  f("withhold_returned_usd", r.withhold_returned_usd);
+  f("incentive_usd", r.incentive_usd);
+  f("sanction_usd", r.sanction_usd);
+  f("admin_cost_usd", r.admin_cost_usd);
+  f("quality_effort_cost_usd", r.quality_effort_cost_usd);
+  f("net_income_usd", r.net_income_usd);
+  f("reinvestment_usd", r.reinvestment_usd);
+  f("primary_care_usd", r.primary_care_usd);
+  f("plan_quality_score", r.plan_quality_score);
+  f("qwi_targets_met_share", r.qwi_targets_met_share);
+  f("default_assignment_share", r.default_assignment_share);
+  f("measures_below_mpl", r.measures_below_mpl);
+  f("measures_at_hpl", r.measures_at_hpl);
+  f("corrective_action", r.corrective_action);
+  f("quality_effort_logit", r.quality_effort_logit);
+  f("intervention_cost_usd", r.intervention_cost_usd);
+  f("practice_incentive_usd", r.practice_incentive_usd);
+  f("palliative_enrollees", r.palliative_enrollees);
+  f("intervention_names", r.intervention_names);
+  f("intervention_program_usd", r.intervention_program_usd);
+  f("intervention_payments_usd", r.intervention_payments_usd);
+  f("parameter_names", r.parameter_names);
+  f("parameter_draws", r.parameter_draws);
+  f("enrollment_start", r.enrollment_start);
+  f("measure_numerator", r.measure_numerator);
+  f("measure_denominator", r.measure_denominator);
+  f("measure_group_numerator", r.measure_group_numerator);
+  f("measure_group_denominator", r.measure_group_denominator);
+  f("calibrated_base_logit", r.calibrated_base_logit);
+  f("calibrated_expected_rate", r.calibrated_expected_rate);
+  f("years", r.years);
+}
+
+/// A scenario stopped between two months: with the scenario itself, all a run needs to
+/// continue bit-identically.
+struct ScenarioCheckpoint {
+  int months_done = 0;              ///< months simulated (year-end work of a finished year done)
+  ScenarioResults results;          ///< years before months_done / 12 complete; `run` not used
+  std::vector<PolicyState> policy;  ///< [replicate]
+  EngineSnapshot engine;
+};
+
+/// Hooks of a long run. All optional.
+struct RunControl {
+  ProgressFn progress;
+  /// Asked after each month (after the year-end work in December): write a checkpoint now?
+  std::function<bool(int months_done, int months_total)> want_checkpoint;
+  /// Receives a checkpoint (when want_checkpoint said so, and before an interruption).
+  std::function<void(const ScenarioCheckpoint&)> write_checkpoint;
+  /// Polled after each month; when it returns true the run writes a checkpoint and throws
+  /// Interrupted (unless the scenario has just finished).
+  std::function<bool()> stop_requested;
+  /// Continue from this checkpoint of the same scenario instead of starting (not owned).
+  const ScenarioCheckpoint* resume = nullptr;
+};
+
 /// Members per replicate the settings ask for (the published total for `members = "full"`).
 std::uint64_t members_per_replicate(const RunSettings& run, const ReferenceData& data);
 
@@ -81,6 +152,12 @@ std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTa
 /// effects, plan response) and has its own policy feedback (effort, default shares).
 ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& data,
                              Engine& engine, const ProgressFn& progress = {});
+
+/// The same with checkpoints, interruption and resume (RunControl). Throws Interrupted when
+/// control.stop_requested() asked to stop, and UsageError if control.resume does not fit the
+/// scenario (other members, replicates, years or measures).
+ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& data,
+                             Engine& engine, const RunControl& control);
 
 /// The same without interventions. Throws UsageError if the run cannot be represented (more than 2^32 - 1 slots per
 /// replicate) and ScenarioError for policy settings that name unknown measures or plans.

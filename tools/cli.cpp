@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <csignal>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "io/checkpoint.hpp"
 #include "io/compare.hpp"
 #include "io/reference_data_io.hpp"
 #include "io/results_output.hpp"
@@ -65,7 +68,36 @@ struct RunOptions {
   std::string log_level = "info";  ///< quiet | info | debug
   std::string summary_json;        ///< path of the machine-readable run summary ("" = none)
   bool force = false;
+  std::optional<long long> checkpoint_every;  ///< months between checkpoints (0 = none)
+  bool resume = false;
+  std::string command_line;  ///< as typed, for the resume hint
 };
+
+/// Default checkpoint rhythm: at a year end once this much time has passed since the start or
+/// the last checkpoint.
+constexpr double kDefaultCheckpointSeconds = 600.0;
+
+/// The first SIGINT or SIGTERM asks the run to stop after the current month (a second one
+/// kills: the handlers reset themselves).
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+void install_stop_handlers() {
+  struct sigaction sa{};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+/// What a checkpoint must match to be resumed: the data and every resolved scenario.
+std::string run_identity(const ReferenceData& data, const std::vector<Scenario>& scenarios) {
+  std::string id = "data=" + data.origin;
+  for (const auto& s : scenarios) id += ";" + s.run.name + "=" + s.hash;
+  return id;
+}
 
 ScenarioOverrides overrides_from(const RunOptions& o) {
   ScenarioOverrides ov;
@@ -222,9 +254,31 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   eo.backend = parse_backend(o.backend);
   if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
 
+  PHSIM_EXPECTS(!o.resume || !o.out.empty(),
+                "--resume: give --out, the output file of the interrupted run (its checkpoint is <out>.ckpt)",
+                UsageError);
   const std::string out = o.out.empty() ? default_output_path(scenarios.front().run.name) : o.out;
   if (fs::exists(out) && !o.force) {
     throw IoError(out + ": output exists; choose another --out or pass --force to replace it");
+  }
+  const std::string checkpoint_path = out + ".ckpt";
+  const std::string identity = run_identity(data, scenarios);
+  RunCheckpoint resume_from;
+  if (o.resume) {
+    PHSIM_EXPECTS(fs::exists(checkpoint_path),
+                  checkpoint_path + ": no checkpoint to resume (run without --resume to start)", IoError);
+    resume_from = read_checkpoint(checkpoint_path);
+    PHSIM_EXPECTS(resume_from.header.identity == identity && resume_from.finished.size() < scenarios.size(),
+                  checkpoint_path + ": checkpoint of another run (different scenarios, settings or data); "
+                  "resume with the same scenario files and options, or remove it to start over",
+                  UsageError);
+    if (resume_from.header.phsim_version != PHSIM_GIT_DESCRIBE) {
+      std::cerr << "phsim: warning: " << checkpoint_path << " was written by phsim "
+                << resume_from.header.phsim_version << ", this is " << PHSIM_GIT_DESCRIBE << "\n";
+    }
+  } else if (fs::exists(checkpoint_path) && !o.force) {
+    throw IoError(checkpoint_path + ": an interrupted run left this checkpoint; continue it with --resume, "
+                  "or pass --force to start over");
   }
   const fs::path parent = fs::path(out).parent_path();
   if (!parent.empty() && !fs::exists(parent)) {
@@ -251,12 +305,67 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
 
   Progress progress(!o.quiet && o.log_level != "quiet", static_cast<int>(scenarios.size()),
                     static_cast<double>(members) * scenarios.front().run.replicates);
-  std::vector<ScenarioResults> results;
+  std::vector<ScenarioResults> results = std::move(resume_from.finished);
+  for (std::size_t i = 0; i < results.size(); ++i) results[i].run = scenarios[i].run;  // not stored
+  if (o.resume && o.log_level != "quiet" && !o.quiet) {
+    std::cerr << "  resuming from " << checkpoint_path << ": " << results.size() << " scenario(s) done, "
+              << resume_from.current.months_done << " month(s) of '" << scenarios[results.size()].run.name
+              << "' done\n";
+  }
   RunMetadata meta;
-  for (const auto& s : scenarios) {
-    const int index = static_cast<int>(results.size());
-    results.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine,
-                                   [&](int done, int total) { progress.update(index, s.run.name, done, total); }));
+  const CheckpointHeader header{identity, PHSIM_GIT_DESCRIBE};
+  auto last_checkpoint = std::chrono::steady_clock::now();
+  bool checkpoint_ok = false;  // the latest checkpoint attempt succeeded
+  RunControl control;
+  control.want_checkpoint = [&](int done, int) {
+    if (o.checkpoint_every) return *o.checkpoint_every > 0 && done % *o.checkpoint_every == 0;
+    return done % 12 == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                           last_checkpoint).count() >= kDefaultCheckpointSeconds;
+  };
+  control.stop_requested = [] { return g_stop_signal != 0; };
+  install_stop_handlers();
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    const Scenario& s = scenarios[i];
+    if (i < results.size()) {  // finished before the checkpoint
+      meta.scenario_names.push_back(s.run.name);
+      meta.scenario_tomls.push_back(s.resolved_toml);
+      meta.scenario_hashes.push_back(s.hash);
+      continue;
+    }
+    const int index = static_cast<int>(i);
+    control.progress = [&](int done, int total) { progress.update(index, s.run.name, done, total); };
+    control.resume = o.resume && i == results.size() && resume_from.current.months_done > 0
+                         ? &resume_from.current : nullptr;
+    control.write_checkpoint = [&](const ScenarioCheckpoint& ck) {
+      try {
+        write_checkpoint(checkpoint_path, header, results, ck);
+        checkpoint_ok = true;
+        if (o.log_level == "debug") {
+          std::cerr << "\n  checkpoint: " << checkpoint_path << " (" << s.run.name << ", month "
+                    << ck.months_done << ")\n";
+        }
+      } catch (const IoError& e) {
+        checkpoint_ok = false;
+        std::cerr << "\nphsim: warning: " << e.what() << " (the run continues)\n";
+      }
+      last_checkpoint = std::chrono::steady_clock::now();
+    };
+    try {
+      results.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine, control));
+    } catch (const Interrupted& e) {
+      progress.finish();
+      const int sig = g_stop_signal;
+      std::string resume_cmd = o.command_line;
+      if (o.out.empty()) resume_cmd += " --out " + out;
+      if (!o.resume) resume_cmd += " --resume";
+      std::cerr << "phsim: interrupted by " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ": " << e.what()
+                << "; "
+                << (checkpoint_ok ? "state saved to " + checkpoint_path + "; continue with: " + resume_cmd
+                                  : std::string("no checkpoint could be written"))
+                << "\n";
+      return 128 + sig;
+    }
+    resume_from.current = ScenarioCheckpoint{};  // free the restored state
     if (o.log_level == "debug") {
       std::cerr << "  " << s.run.name << ": " << results.back().seconds << " s; calibrated base log-odds:";
       for (std::size_t k = 0; k < data.measures.size(); ++k) {
@@ -278,6 +387,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   meta.bytes_per_member = static_cast<int>(kBytesPerMember);
   meta.data_origin = data.origin;
   write_results(out, data, results, meta);
+  std::remove(checkpoint_path.c_str());  // the output holds everything now
 
   if (!o.quiet && o.log_level != "quiet") {
     double seconds = 0;
@@ -430,6 +540,10 @@ int cli_main(int argc, char** argv) {
   run->add_option("--log-level", ro.log_level, "quiet, info (default) or debug")
       ->check(CLI::IsMember({"quiet", "info", "debug"}));
   run->add_option("--summary-json", ro.summary_json, "Write a machine-readable run summary here");
+  run->add_option("--checkpoint-every", ro.checkpoint_every,
+                  "Write <out>.ckpt every N months (0 = only when interrupted; default: at a year "
+                  "end when 10 minutes have passed since the last one)");
+  run->add_flag("--resume", ro.resume, "Continue the interrupted run whose checkpoint is <out>.ckpt");
   run->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 
   std::vector<std::string> check_files;
@@ -474,8 +588,19 @@ int cli_main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  for (int i = 0; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    std::string quoted = "'";
+    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    ro.command_line += (i ? " " : "") + (plain ? arg : quoted + "'");
+  }
   try {
-    if (*run) return cmd_run(ro, common);
+    if (*run) {
+      if (ro.checkpoint_every) checked<long long>("--checkpoint-every", *ro.checkpoint_every, 0, 600);
+      return cmd_run(ro, common);
+    }
     if (*check) return cmd_check(check_files, common);
     if (*data) return cmd_data(json, common);
     if (*info) return cmd_info(info_path);

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -514,6 +517,24 @@ int cmd_compare(const CompareCliOptions& o) {
   return 0;
 }
 
+/// `phsim report`: the figures are drawn by tools/phsim_report.py (h5py, matplotlib), run with
+/// Debian's Python and every argument passed through.
+int cmd_report(const std::vector<std::string>& args) {
+  const char* env = std::getenv("PHSIM_REPORT_SCRIPT");
+  const std::string script = env && *env ? env : PHSIM_REPORT_SCRIPT;
+  PHSIM_EXPECTS(fs::exists(script),
+                "report: the report script " + script + " is missing (set PHSIM_REPORT_SCRIPT)", IoError);
+  const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  std::vector<std::string> words{python, script};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execvp(argv[0], argv.data());
+  throw IoError("report: cannot run " + python + ": " + std::strerror(errno));
+}
+
 }  // namespace
 
 int cli_main(int argc, char** argv) {
@@ -582,6 +603,12 @@ int cli_main(int argc, char** argv) {
   compare->add_option("--by", compare_opts.compare.by, "county, plan or none (default: statewide)");
   compare->add_flag("--csv", compare_opts.csv, "Print CSV instead of a table");
 
+  std::vector<std::string> report_args;
+  auto* report = app.add_subcommand(
+      "report", "Figures and an HTML page from a results file (RESULTS.h5 --out DIR; --help for more)");
+  report->prefix_command();  // everything after `report` goes to the report script
+  report->set_help_flag();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -606,6 +633,7 @@ int cli_main(int argc, char** argv) {
     if (*info) return cmd_info(info_path);
     if (*bench) return cmd_bench(bench_opts, common);
     if (*compare) return cmd_compare(compare_opts);
+    if (*report) return cmd_report(report->remaining());
   } catch (const Error& e) {
     std::cerr << "phsim: error: " << e.what() << "\n";
     return 1;

@@ -258,6 +258,7 @@ void engine_io(Io& io, Snapshot& s) {
   scalar(io, s.seed);
   scalar(io, s.replicates);
   scalar(io, s.start_month);
+  scalar(io, s.first_replicate);
 #define PHSIM_CHECKPOINT_FIELD(T, name, extent, doc) io.array(#name, s.members.name);
   PHSIM_MEMBER_FIELDS(PHSIM_CHECKPOINT_FIELD)
 #undef PHSIM_CHECKPOINT_FIELD

@@ -157,7 +157,7 @@ struct StepMember {
     int age = age_months / 12;
     if (age > kMaxAgeYears) age = kMaxAgeYears;
     const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
-    DynamicsDraws d(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), replicate);
+    DynamicsDraws d(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), t.rng_replicate);
     unsigned long long* events =
         m_events + (static_cast<std::uint64_t>(replicate) * t.n_contracts + m.contract[i]) * kEventFieldCount;
 
@@ -290,7 +290,7 @@ struct StepMember {
     std::uint8_t reach = 0;
     if (enrolled && t.iv.n) {
       reach = reached_interventions(t.iv, m.contract[i], m.practice[i], conditions, m_seed,
-                                    m.member_id[i], replicate);
+                                    m.member_id[i], t.rng_replicate);
     }
     std::uint32_t program_cents = 0;
     double ed_delta = 0.0, ip_delta = 0.0;
@@ -300,7 +300,7 @@ struct StepMember {
         // Seriously ill members enroll month by month and stay enrolled.
         if (!(clinical & kPalliative) && (conditions & condition_bit(Condition::SeriousIllness))) {
           const Philox rng(m_seed, RngStream::Intervention, m.member_id[i],
-                           static_cast<std::uint32_t>(m_month), replicate);
+                           static_cast<std::uint32_t>(m_month), t.rng_replicate);
           if (below(rng.block(2).v[0], probability_threshold(t.iv.palliative_enrollment[k] * t.iv.scale[k]))) {
             clinical |= kPalliative;
           }
@@ -348,7 +348,7 @@ struct StepMember {
     // Measures.
     const MeasureContext ctx{age_months, m_month - moy + 11 - m.birth_month[i], enrolled, female,
                              conditions, clinical, events_this_month};
-    update_member_measures(m, t, i, ctx, m_seed, m_month, replicate, reach);
+    update_member_measures(m, t, i, ctx, m_seed, m_month, t.rng_replicate, reach);
 
     m.conditions[i] = conditions;
     m.clinical[i] = clinical;

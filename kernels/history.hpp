@@ -56,7 +56,7 @@ struct InitializeHistory {
     clear_measure_states(m, t, i);
     if (!(m.status[i] & kAlive)) return;
 
-    const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, replicate);
+    const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, t.rng_replicate);
     const RandomBlock b0 = rng.block(0), b1 = rng.block(1), b2 = rng.block(2);
     const int age_months = m_start_month - m.birth_month[i];
     int age = age_months / 12;

@@ -30,7 +30,7 @@ struct InitNewborn {
     const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
     const StepTablesView& t = m_tables[replicate];
     const std::uint32_t id = m_ids[k];
-    const Philox rng(m_seed, RngStream::Birth, id, static_cast<std::uint32_t>(m_month), replicate);
+    const Philox rng(m_seed, RngStream::Birth, id, static_cast<std::uint32_t>(m_month), t.rng_replicate);
     const bool female = below(rng.block(0).v[0], t.newborn_female_thr);
     m.member_id[i] = id;
     m.contract[i] = m.contract[mother];
@@ -54,7 +54,7 @@ struct InitNewborn {
     clear_measure_states(m, t, i);
     const int moy = m_month % 12;
     const MeasureContext ctx{0, 11 - moy, true, female, 0, 0, 0};
-    update_member_measures(m, t, i, ctx, m_seed, m_month, replicate);
+    update_member_measures(m, t, i, ctx, m_seed, m_month, t.rng_replicate);
   }
 };
 

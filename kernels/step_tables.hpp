@@ -77,6 +77,9 @@ struct StepTablesView {
   const MeasureSpec* measures;  ///< [n_measures]
   std::uint32_t n_measures;
   std::uint32_t n_contracts;
+  /// This replicate's number in the random-number counters: its index in the whole run, which
+  /// differs from its segment when a process runs a slice of the replicates (set by the engine).
+  std::uint32_t rng_replicate = 0;
   /// Monthly service thresholds [contract][race][practice tier][measure], 32 bits (see
   /// service_threshold): a member's measures share one or two cache lines.
   const std::uint32_t* service_thr;

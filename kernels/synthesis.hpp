@@ -69,6 +69,7 @@ struct SynthesizeMember {
   std::uint64_t m_pool;      ///< members in the pool but not enrolled, per replicate
   std::uint64_t m_capacity;  ///< slots per replicate
   std::int32_t m_start_month;  ///< month index of the first simulated month
+  std::uint32_t m_first_replicate;  ///< replicate number of the first segment (RNG counter)
 
   PHSIM_HD void operator()(std::uint64_t index) const {
     const auto replicate = static_cast<std::uint32_t>(index / m_capacity);
@@ -85,7 +86,7 @@ struct SynthesizeMember {
                  : stratum_of(m_t.pool_contract_begin, m_t.n_contracts, slot - m_enrolled);
     const std::uint32_t county = m_t.contract_county[contract];
 
-    const Philox rng(m_seed, RngStream::Synthesis, id, 0u, replicate);
+    const Philox rng(m_seed, RngStream::Synthesis, id, 0u, m_first_replicate + replicate);
     const RandomBlock b0 = rng.block(0);
     const RandomBlock b1 = rng.block(1);
 

@@ -183,19 +183,21 @@ class ThrustEngine final : public Engine {
   int threads() const override { return m_threads; }
 
   void synthesize(const SynthesisTables& tables, const PopulationLayout& layout,
-                  std::uint32_t seed, std::uint32_t replicates, std::int32_t start_month) override {
+                  std::uint32_t seed, std::uint32_t replicates, std::int32_t start_month,
+                  std::uint32_t first_replicate) override {
     PHSIM_EXPECTS(layout.capacity >= layout.enrolled + layout.pool && layout.capacity > 0,
                   "population layout: capacity below the population", UsageError);
     m_layout = layout;
     m_seed = seed;
     m_replicates = replicates;
     m_start_month = start_month;
+    m_first_replicate = first_replicate;
     m_state.resize(layout.capacity * replicates);
     m_live.assign(replicates, layout.enrolled + layout.pool);
     m_next_id.assign(replicates, static_cast<std::uint32_t>(layout.enrolled + layout.pool));
     const DeviceSynthesisTables device_tables(tables);
     for_each_slot(SynthesizeMember{m_state.view(), device_tables.view(), seed, layout.enrolled,
-                                   layout.pool, layout.capacity, start_month});
+                                   layout.pool, layout.capacity, start_month, first_replicate});
   }
 
   void initialize_history(const std::vector<StepTables>& step,
@@ -218,7 +220,10 @@ class ThrustEngine final : public Engine {
     m_steps.clear();
     for (const auto& s : step) m_steps.push_back(std::make_unique<DeviceStepTables>(s));
     std::vector<StepTablesView> views;
-    for (std::uint32_t r = 0; r < m_replicates; ++r) views.push_back(m_steps[m_steps.size() == 1 ? 0 : r]->view());
+    for (std::uint32_t r = 0; r < m_replicates; ++r) {
+      views.push_back(m_steps[m_steps.size() == 1 ? 0 : r]->view());
+      views.back().rng_replicate = m_first_replicate + r;
+    }
     m_views = to_device(views);
     m_contracts = step.front().scalars.n_contracts;
     const std::size_t cells = static_cast<std::size_t>(m_replicates) * m_contracts * kEventFieldCount;
@@ -284,6 +289,7 @@ class ThrustEngine final : public Engine {
     s.seed = m_seed;
     s.replicates = m_replicates;
     s.start_month = m_start_month;
+    s.first_replicate = m_first_replicate;
     s.members = download();
     const auto events = to_host(m_events);
     s.events.assign(events.begin(), events.end());
@@ -304,6 +310,7 @@ class ThrustEngine final : public Engine {
     m_seed = s.seed;
     m_replicates = s.replicates;
     m_start_month = s.start_month;
+    m_first_replicate = s.first_replicate;
     m_state.slots = slots;
 #define PHSIM_UPLOAD_FIELD(T, name, extent, doc) m_state.name = to_device(s.members.name);
     PHSIM_MEMBER_FIELDS(PHSIM_UPLOAD_FIELD)
@@ -396,6 +403,7 @@ class ThrustEngine final : public Engine {
   std::uint32_t m_seed = 0;
   std::uint32_t m_replicates = 0;
   std::int32_t m_start_month = 0;
+  std::uint32_t m_first_replicate = 0;
   std::uint32_t m_contracts = 0;
   std::vector<std::unique_ptr<DeviceStepTables>> m_steps;  ///< one, or one per replicate
   thrust::device_vector<StepTablesView> m_views;             ///< [replicate]

@@ -50,6 +50,7 @@ struct EngineSnapshot {
   std::uint32_t seed = 0;
   std::uint32_t replicates = 0;
   std::int32_t start_month = 0;
+  std::uint32_t first_replicate = 0;
   HostMembers members;
   std::vector<std::uint64_t> events;   ///< this year's event counters so far
   std::vector<std::uint64_t> live;     ///< [replicate] slots in use
@@ -74,10 +75,13 @@ class Engine {
   virtual int threads() const = 0;
 
   /// Replaces the state with a new population for each of `replicates` replicates laid out as
-  /// `layout`, drawn from `tables` with `seed`, ages as of month index `start_month`.
+  /// `layout`, drawn from `tables` with `seed`, ages as of month index `start_month`. The
+  /// segments hold replicates first_replicate, first_replicate + 1, ... of the run (their
+  /// numbers in the random-number counters), so a slice of a run's replicates computed alone
+  /// equals the same replicates computed together.
   virtual void synthesize(const SynthesisTables& tables, const PopulationLayout& layout,
-                          std::uint32_t seed, std::uint32_t replicates,
-                          std::int32_t start_month) = 0;
+                          std::uint32_t seed, std::uint32_t replicates, std::int32_t start_month,
+                          std::uint32_t first_replicate = 0) = 0;
 
   /// Draws the state before the first month (kernels/history.hpp) with the step tables (one
   /// set for every replicate, or one per replicate).

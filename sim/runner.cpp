@@ -1,5 +1,6 @@
 #include "sim/runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -177,7 +178,16 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
   res.counties = data.counties.size();
   res.plans = data.plans.size();
   res.measures = data.measures.size();
-  const auto replicates = static_cast<std::size_t>(run.replicates);
+  // This process's slice of the run's replicates (all of them unless control says otherwise).
+  const std::uint32_t first_replicate = control.first_replicate;
+  const auto replicates = static_cast<std::size_t>(
+      control.replicate_count ? control.replicate_count
+                              : static_cast<std::uint32_t>(std::max(run.replicates - static_cast<int>(first_replicate), 0)));
+  PHSIM_EXPECTS(replicates >= 1 && first_replicate + replicates <= static_cast<std::size_t>(run.replicates),
+                "replicates " + std::to_string(first_replicate) + ".." +
+                    std::to_string(first_replicate + replicates) + " are not all in the run's " +
+                    std::to_string(run.replicates),
+                UsageError);
   const auto years = static_cast<std::size_t>(run.years);
   const Cells cells{years, res.counties, res.plans, res.measures};
   const std::size_t rycp = replicates * years * res.counties * res.plans;
@@ -231,7 +241,9 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
   response.sd = config.policy.plan_response.max_effort_logit_sd_log;
   uncertain.push_back({"policy.plan_response.max_effort_logit", response, ""});
   uncertain.insert(uncertain.end(), plan.parameters.begin(), plan.parameters.end());
-  const auto draws = draw_parameters(uncertain, plan.groups, run.seed, run.replicates);
+  auto draws = draw_parameters(uncertain, plan.groups, run.seed, run.replicates);
+  draws = std::vector<std::vector<double>>(draws.begin() + first_replicate,
+                                           draws.begin() + static_cast<std::ptrdiff_t>(first_replicate + replicates));
   for (const auto& u : uncertain) res.parameter_names.push_back(u.name);
   for (const auto& row : draws) res.parameter_draws.insert(res.parameter_draws.end(), row.begin(), row.end());
   for (const auto& iv : config.interventions) res.intervention_names.push_back(iv.name);
@@ -263,6 +275,7 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     // Everything above is drawn again from the scenario; the rest comes from the checkpoint.
     bool fits = ck->months_done > 0 && ck->months_done < months_total &&
                 ck->policy.size() == replicates && ck->engine.replicates == replicates &&
+                ck->engine.first_replicate == first_replicate &&
                 ck->results.members == res.members && ck->results.pool == res.pool &&
                 ck->results.years == res.years;
     ScenarioResults restored = ck->results;
@@ -285,7 +298,8 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     }
     engine.restore(ck->engine, step);
   } else {
-    engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(run.replicates), start_month);
+    engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(replicates), start_month,
+                      first_replicate);
     engine.initialize_history(first, make_history_tables(params));
     const auto start = engine.count_enrolled(data.contracts.size());
     for (std::size_t r = 0; r < replicates; ++r) {

@@ -130,6 +130,11 @@ struct RunControl {
   std::function<bool()> stop_requested;
   /// Continue from this checkpoint of the same scenario instead of starting (not owned).
   const ScenarioCheckpoint* resume = nullptr;
+  /// Run only replicates [first_replicate, first_replicate + replicate_count) of the scenario
+  /// (0 = to the last): the results then hold that slice, identical to the same replicates of
+  /// the whole run. Processes of a distributed run each take a slice.
+  std::uint32_t first_replicate = 0;
+  std::uint32_t replicate_count = 0;
 };
 
 /// Members per replicate the settings ask for (the published total for `members = "full"`).

@@ -1,0 +1,70 @@
+// A slice of a run's replicates computed alone equals the same replicates computed together —
+// what lets processes of a distributed run split the replicates and still write the file a
+// single process writes.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "io/reference_data_io.hpp"
+#include "scenarios/scenario.hpp"
+#include "sim/engine.hpp"
+#include "sim/errors.hpp"
+#include "sim/runner.hpp"
+
+namespace phsim {
+namespace {
+
+const ReferenceData& data() {
+  static const ReferenceData d = load_embedded_reference_data();
+  return d;
+}
+
+ScenarioResults run_slice(const ScenarioConfig& c, std::uint32_t first, std::uint32_t count) {
+  auto engine = make_engine(EngineOptions{Backend::Cpu, 0, 0});
+  RunControl control;
+  control.first_replicate = first;
+  control.replicate_count = count;
+  return run_scenario(c, data(), *engine, control);
+}
+
+/// Arrays without a leading replicate axis.
+bool per_run(const std::string& name) {
+  return name == "years" || name == "parameter_names" || name == "intervention_names" ||
+         name == "calibrated_base_logit" || name == "calibrated_expected_rate";
+}
+
+TEST(ReplicateSlices, SlicesEqualTheSameReplicatesOfTheWholeRun) {
+  const Scenario s = parse_scenario(embedded_scenario("outreach_chw.toml"), "outreach_chw", "", data());
+  ScenarioConfig c{s.run, s.policy, s.interventions};
+  c.run.members = 12000;
+  c.run.years = 2;
+  c.run.replicates = 5;
+  c.run.seed = 31;
+  const ScenarioResults whole = run_slice(c, 0, 0);
+  for (const auto& [first, count] : {std::pair{0u, 2u}, {2u, 3u}, {3u, 1u}, {4u, 0u}}) {
+    SCOPED_TRACE("replicates from " + std::to_string(first) + ", count " + std::to_string(count));
+    const ScenarioResults part = run_slice(c, first, count);
+    const std::size_t n = count ? count : 5 - first;
+    std::vector<const void*> arrays;
+    for_each_array(whole, [&](const char*, const auto& a) { arrays.push_back(&a); });
+    std::size_t i = 0;
+    for_each_array(part, [&](const char* name, const auto& a) {
+      const auto& w = *static_cast<const std::decay_t<decltype(a)>*>(arrays[i++]);
+      if (per_run(name)) {
+        EXPECT_TRUE(w == a) << name;
+        return;
+      }
+      ASSERT_EQ(w.size() % 5, 0u) << name;
+      const std::size_t block = w.size() / 5;
+      ASSERT_EQ(a.size(), n * block) << name;
+      using T = typename std::decay_t<decltype(a)>::value_type;
+      if constexpr (!std::is_same_v<T, std::string>) {
+        EXPECT_EQ(std::memcmp(a.data(), w.data() + first * block, a.size() * sizeof(T)), 0) << name;
+      }
+    });
+  }
+  EXPECT_THROW(run_slice(c, 4, 2), UsageError);
+}
+
+}  // namespace
+}  // namespace phsim

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "io/checkpoint.hpp"
@@ -26,6 +28,7 @@
 #include "phsim_version.hpp"
 #include "scenarios/scenario.hpp"
 #include "sim/benchmark.hpp"
+#include "sim/cluster.hpp"
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
 #include "sim/runner.hpp"
@@ -253,9 +256,19 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     }
   }
 
+  Cluster& cluster = Cluster::world();
+  const bool lead = cluster.rank() == 0;  // rank 0 logs and writes the output
+  const bool talk = lead && !o.quiet && o.log_level != "quiet";
   EngineOptions eo;
   eo.backend = parse_backend(o.backend);
-  if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
+  if (o.threads) {
+    eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
+  } else if (cluster.local_size() > 1) {  // share the node's cores among its ranks
+    eo.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / cluster.local_size());
+  }
+  PHSIM_EXPECTS(!cluster.distributed() || !o.out.empty(),
+                "a run of " + std::to_string(cluster.size()) + " MPI ranks needs --out (one name for all ranks)",
+                UsageError);
 
   PHSIM_EXPECTS(!o.resume || !o.out.empty(),
                 "--resume: give --out, the output file of the interrupted run (its checkpoint is <out>.ckpt)",
@@ -264,10 +277,14 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   if (fs::exists(out) && !o.force) {
     throw IoError(out + ": output exists; choose another --out or pass --force to replace it");
   }
-  const std::string checkpoint_path = out + ".ckpt";
-  const std::string identity = run_identity(data, scenarios);
+  // One checkpoint per rank; a resumed run uses the same number of ranks.
+  const std::string checkpoint_path =
+      cluster.distributed() ? out + ".rank" + std::to_string(cluster.rank()) + ".ckpt" : out + ".ckpt";
+  const std::string identity = run_identity(data, scenarios) + ";ranks=" + std::to_string(cluster.size()) +
+                               ";rank=" + std::to_string(cluster.rank());
+  const auto [first_replicate, my_replicates] = cluster.replicate_block(scenarios.front().run.replicates);
   RunCheckpoint resume_from;
-  if (o.resume) {
+  if (o.resume && my_replicates > 0) {
     PHSIM_EXPECTS(fs::exists(checkpoint_path),
                   checkpoint_path + ": no checkpoint to resume (run without --resume to start)", IoError);
     resume_from = read_checkpoint(checkpoint_path);
@@ -279,7 +296,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
       std::cerr << "phsim: warning: " << checkpoint_path << " was written by phsim "
                 << resume_from.header.phsim_version << ", this is " << PHSIM_GIT_DESCRIBE << "\n";
     }
-  } else if (fs::exists(checkpoint_path) && !o.force) {
+  } else if (!o.resume && fs::exists(checkpoint_path) && !o.force) {
     throw IoError(checkpoint_path + ": an interrupted run left this checkpoint; continue it with --resume, "
                   "or pass --force to start over");
   }
@@ -293,9 +310,15 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   }
 
   const std::uint64_t members = members_per_replicate(scenarios.front().run, data);
-  check_memory(data, scenarios.front().run, members, eo.backend);
+  RunSettings my_share = scenarios.front().run;
+  my_share.replicates = static_cast<int>(std::max(my_replicates, 1u));
+  check_memory(data, my_share, members, eo.backend);
   auto engine = make_engine(eo);
-  if (!o.quiet && o.log_level != "quiet") {
+  if (talk && cluster.distributed()) {
+    std::cerr << "phsim: " << cluster.size() << " MPI ranks; rank 0 runs replicates " << first_replicate << ".."
+              << first_replicate + my_replicates - 1 << " of each scenario\n";
+  }
+  if (talk) {
     std::cerr << "phsim " << PHSIM_VERSION << " (" << PHSIM_GIT_DESCRIBE << "): "
               << scenarios.size() << " scenario(s), " << members << " members x "
               << scenarios.front().run.replicates << " replicate(s), "
@@ -306,11 +329,11 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
               << " bytes of state per member\n";
   }
 
-  Progress progress(!o.quiet && o.log_level != "quiet", static_cast<int>(scenarios.size()),
+  Progress progress(talk, static_cast<int>(scenarios.size()),
                     static_cast<double>(members) * scenarios.front().run.replicates);
   std::vector<ScenarioResults> results = std::move(resume_from.finished);
   for (std::size_t i = 0; i < results.size(); ++i) results[i].run = scenarios[i].run;  // not stored
-  if (o.resume && o.log_level != "quiet" && !o.quiet) {
+  if (o.resume && talk) {
     std::cerr << "  resuming from " << checkpoint_path << ": " << results.size() << " scenario(s) done, "
               << resume_from.current.months_done << " month(s) of '" << scenarios[results.size()].run.name
               << "' done\n";
@@ -353,23 +376,31 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
       }
       last_checkpoint = std::chrono::steady_clock::now();
     };
+    control.first_replicate = first_replicate;
+    control.replicate_count = my_replicates;
     try {
-      results.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine, control));
+      if (my_replicates == 0) {  // more ranks than replicates: nothing to do but take part
+        results.emplace_back().run = s.run;
+      } else {
+        results.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine, control));
+      }
     } catch (const Interrupted& e) {
       progress.finish();
       const int sig = g_stop_signal;
       std::string resume_cmd = o.command_line;
       if (o.out.empty()) resume_cmd += " --out " + out;
       if (!o.resume) resume_cmd += " --resume";
-      std::cerr << "phsim: interrupted by " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ": " << e.what()
-                << "; "
-                << (checkpoint_ok ? "state saved to " + checkpoint_path + "; continue with: " + resume_cmd
-                                  : std::string("no checkpoint could be written"))
-                << "\n";
+      if (lead || !checkpoint_ok) {
+        std::cerr << "phsim: interrupted by " << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ": " << e.what()
+                  << "; "
+                  << (checkpoint_ok ? "state saved to " + checkpoint_path + "; continue with: " + resume_cmd
+                                    : std::string("no checkpoint could be written"))
+                  << "\n";
+      }
       return 128 + sig;
     }
     resume_from.current = ScenarioCheckpoint{};  // free the restored state
-    if (o.log_level == "debug") {
+    if (o.log_level == "debug" && lead) {
       std::cerr << "  " << s.run.name << ": " << results.back().seconds << " s; calibrated base log-odds:";
       for (std::size_t k = 0; k < data.measures.size(); ++k) {
         std::cerr << " " << data.measures[k].id << "=" << results.back().calibrated_base_logit[k];
@@ -389,10 +420,17 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   meta.threads = engine->threads();
   meta.bytes_per_member = static_cast<int>(kBytesPerMember);
   meta.data_origin = data.origin;
-  write_results(out, data, results, meta);
+  std::uint64_t bytes_received = 0;
+  for (auto& r : results) {
+    cluster.gather_replicates(r, scenarios.front().run.replicates);
+    bytes_received += cluster.bytes_received();
+  }
+  if (lead) write_results(out, data, results, meta);
+  cluster.barrier();  // a rank 0 that failed to write has aborted the job: checkpoints stay
   std::remove(checkpoint_path.c_str());  // the output holds everything now
+  if (!lead) return 0;
 
-  if (!o.quiet && o.log_level != "quiet") {
+  if (talk) {
     double seconds = 0;
     for (const auto& r : results) seconds += r.seconds;
     const double member_months = static_cast<double>(members) * scenarios.front().run.replicates *
@@ -428,6 +466,8 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     j["member_months"] = member_months;
     j["member_months_per_s"] = seconds > 0 ? member_months / seconds : 0.0;
     j["bytes_per_member"] = kBytesPerMember;
+    j["processes"] = cluster.size();
+    j["mpi_bytes_received_by_rank0"] = bytes_received;
     write_summary_json(o.summary_json, j);
   }
   std::cout << "wrote " << out << "\n";
@@ -626,7 +666,9 @@ int cli_main(int argc, char** argv) {
   try {
     if (*run) {
       if (ro.checkpoint_every) checked<long long>("--checkpoint-every", *ro.checkpoint_every, 0, 600);
-      return cmd_run(ro, common);
+      const int code = cmd_run(ro, common);
+      Cluster::world().finalize();
+      return code;
     }
     if (*check) return cmd_check(check_files, common);
     if (*data) return cmd_data(json, common);
@@ -635,6 +677,7 @@ int cli_main(int argc, char** argv) {
     if (*compare) return cmd_compare(compare_opts);
     if (*report) return cmd_report(report->remaining());
   } catch (const Error& e) {
+    if (Cluster::world().distributed()) Cluster::world().abort(e.what(), 1);  // ends every rank
     std::cerr << "phsim: error: " << e.what() << "\n";
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {

@@ -20,6 +20,7 @@
 #include "io/hdf5_file.hpp"
 #include "sim/errors.hpp"
 #include "tests/tools/run_phsim.hpp"
+#include "tests/tools/same_results.hpp"
 
 namespace phsim {
 namespace {
@@ -27,6 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::phsim;
 using testing::slurp;
+using testing::expect_identical_files;
 
 /// A temporary working directory per test.
 class CheckpointCli : public ::testing::Test {
@@ -75,38 +77,6 @@ int wait_exit(pid_t pid) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-/// Every variable and dimension bit for bit, and every root attribute but the creation time
-/// and the thread count (which describe how, not what, was computed).
-void expect_identical_files(const fs::path& a_path, const fs::path& b_path) {
-  const ResultsReader a(a_path.string()), b(b_path.string());
-  ASSERT_EQ(a.variables(), b.variables());
-  ASSERT_EQ(a.dimensions(), b.dimensions());
-  std::size_t cells = 0;
-  for (const auto& v : a.variables()) {
-    ASSERT_EQ(a.shape(v), b.shape(v)) << v;
-    try {
-      EXPECT_EQ(a.read_int64(v), b.read_int64(v)) << v;
-      cells += a.read_int64(v).size();
-    } catch (const IoError&) {
-      const auto x = a.read_float64(v), y = b.read_float64(v);
-      ASSERT_EQ(x.size(), y.size());
-      EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size() * sizeof(double)), 0) << v;
-      cells += x.size();
-    }
-  }
-  EXPECT_GT(cells, 10000u);
-  Attributes aa = a.root_attributes(), ba = b.root_attributes();
-  for (const char* k : {"created_utc", "threads"}) {
-    aa.erase(k);
-    ba.erase(k);
-  }
-  EXPECT_EQ(aa.size(), ba.size());
-  for (const auto& [k, v] : aa) {
-    ASSERT_TRUE(ba.count(k)) << k;
-    EXPECT_TRUE(v == ba.at(k)) << k;
-  }
 }
 
 const std::string kSrc = PHSIM_SOURCE_DIR;

@@ -1,0 +1,125 @@
+// Distributed runs: `mpirun -n K phsim run ...` writes the file a single process writes, bit for
+// bit, for K = 1, 2, 3 (3 does not divide the 5 replicates; more ranks than cores are
+// oversubscribed); a failing rank ends the job naming itself; per-rank checkpoints resume with
+// the same K.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "tests/tools/run_phsim.hpp"
+#include "tests/tools/same_results.hpp"
+
+namespace phsim {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::expect_identical_files;
+using testing::phsim;
+using testing::Result;
+using testing::slurp;
+
+const std::string kSrc = PHSIM_SOURCE_DIR;
+const std::string kArgs = "run '" + kSrc + "/scenarios/baseline.toml' '" + kSrc +
+                          "/scenarios/outreach_chw.toml' --members 20000 --years 2 --replicates 5 "
+                          "--seed 17 --quiet";
+
+class Mpi : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!PHSIM_HAVE_MPI || std::string(PHSIM_MPIEXEC).empty() ||
+        std::string(PHSIM_MPIEXEC).find("NOTFOUND") != std::string::npos) {
+      GTEST_SKIP() << "phsim was built without MPI or mpirun is missing";
+    }
+    dir = fs::temp_directory_path() /
+          ("phsim_mpi_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    if (!dir.empty()) fs::remove_all(dir, ec);
+  }
+
+  /// `mpirun -n ranks phsim <args>` in dir (root and oversubscription allowed).
+  Result mpirun(int ranks, const std::string& args) const {
+    const fs::path out = dir / "mpi.out", err = dir / "mpi.err";
+    const std::string cmd = "cd '" + dir.string() + "' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" +
+                            PHSIM_MPIEXEC + "' -n " + std::to_string(ranks) + " --oversubscribe '" +
+                            PHSIM_EXE + "' " + args + " >'" + out.string() + "' 2>'" + err.string() +
+                            "' </dev/null";
+    const int raw = std::system(cmd.c_str());
+    return Result{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+  }
+
+  fs::path dir;
+};
+
+TEST_F(Mpi, OneTwoAndThreeRanksWriteTheSingleProcessFile) {
+  const auto single = phsim(kArgs + " --out single.h5", dir);
+  ASSERT_EQ(single.status, 0) << single.err;
+  for (const int k : {1, 2, 3}) {
+    SCOPED_TRACE(std::to_string(k) + " rank(s)");
+    const std::string out = "ranks" + std::to_string(k) + ".h5";
+    const auto r = mpirun(k, kArgs + " --out " + out + " --summary-json s.json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    expect_identical_files(dir / "single.h5", dir / out);
+    const std::string summary = slurp(dir / "s.json");
+    EXPECT_NE(summary.find("\"processes\": " + std::to_string(k)), std::string::npos) << summary;
+    for (int rank = 0; rank < k; ++rank) {
+      EXPECT_FALSE(fs::exists(dir / (out + ".rank" + std::to_string(rank) + ".ckpt")));
+    }
+  }
+}
+
+TEST_F(Mpi, MoreRanksThanReplicatesStillWriteTheSameFile) {
+  const std::string args = "run --members 8000 --years 1 --replicates 2 --seed 5 --quiet";
+  ASSERT_EQ(phsim(args + " --out single.h5", dir).status, 0);
+  const auto r = mpirun(3, args + " --out three.h5");
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_identical_files(dir / "single.h5", dir / "three.h5");
+}
+
+TEST_F(Mpi, AFailingRankEndsTheJobNamingItself) {
+  const auto r = mpirun(2, kArgs + " --out missing_dir/x.h5");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("phsim: error (rank "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("of 2): missing_dir/x.h5: directory"), std::string::npos) << r.err;
+  const auto no_out = mpirun(2, kArgs);
+  EXPECT_NE(no_out.status, 0);
+  EXPECT_NE(no_out.err.find("needs --out"), std::string::npos) << no_out.err;
+}
+
+TEST_F(Mpi, KilledJobResumesFromPerRankCheckpointsWithTheSameRanks) {
+  ASSERT_EQ(phsim(kArgs + " --out single.h5", dir).status, 0);
+  // Kill the whole job (SIGKILL to the launcher's process group) once both ranks have a
+  // checkpoint; then resume with the same number of ranks.
+  const std::string cmd = "cd '" + dir.string() +
+                          "' && { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 setsid '" +
+                          PHSIM_MPIEXEC + "' -n 2 --oversubscribe '" + PHSIM_EXE + "' " + kArgs +
+                          " --out cut.h5 --checkpoint-every 2 >/dev/null 2>&1 & echo $! > pid; }";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  bool both = false;
+  for (int i = 0; i < 6000 && !both; ++i) {
+    both = fs::exists(dir / "cut.h5.rank0.ckpt") && fs::exists(dir / "cut.h5.rank1.ckpt");
+    if (!both) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const pid_t pid = std::stoi(slurp(dir / "pid"));
+  ::kill(-pid, SIGKILL);  // setsid made the launcher a process-group leader
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(both) << "no checkpoint from both ranks";
+  ASSERT_FALSE(fs::exists(dir / "cut.h5")) << "the job finished before it was killed";
+  const auto r = mpirun(2, kArgs + " --out cut.h5 --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_identical_files(dir / "single.h5", dir / "cut.h5");
+  EXPECT_FALSE(fs::exists(dir / "cut.h5.rank0.ckpt"));
+}
+
+}  // namespace
+}  // namespace phsim

@@ -255,6 +255,10 @@ void engine_io(Io& io, Snapshot& s) {
   scalar(io, s.layout.enrolled);
   scalar(io, s.layout.pool);
   scalar(io, s.layout.capacity);
+  scalar(io, s.layout.enrolled_first);
+  scalar(io, s.layout.pool_first);
+  scalar(io, s.layout.enrolled_total);
+  scalar(io, s.layout.pool_total);
   scalar(io, s.seed);
   scalar(io, s.replicates);
   scalar(io, s.start_month);

@@ -4,7 +4,10 @@
 /// Each replicate owns a segment of `capacity` slots: slots [0, enrolled) hold the members
 /// enrolled at the start, slots [enrolled, enrolled + pool) the rest of the ever-enrolled pool
 /// (alive, not enrolled; they re-enroll through churn), and the remaining slots stay empty for
-/// newborns. Placement is stratified: member i of a group goes to the contract whose integer
+/// newborns. A process of a member-sharded run holds a county shard: its enrolled slots are
+/// members [enrolled_first, enrolled_first + enrolled) of the whole population and its pool
+/// slots pool members [pool_first, pool_first + pool), with the ids and draws they have in the
+/// whole population. Placement is stratified: member i of a group goes to the contract whose integer
 /// range [begin[k], begin[k+1]) holds i, computed on the host from county enrollment and plan
 /// shares within county, so county and plan counts equal N × share to within one member in
 /// every replicate. Everything else is
@@ -65,11 +68,14 @@ struct SynthesizeMember {
   MemberView m_members;
   SynthesisTablesView m_t;
   std::uint32_t m_seed;
-  std::uint64_t m_enrolled;  ///< members enrolled at the start, per replicate
-  std::uint64_t m_pool;      ///< members in the pool but not enrolled, per replicate
+  std::uint64_t m_enrolled;  ///< members enrolled at the start, per replicate (this shard)
+  std::uint64_t m_pool;      ///< members in the pool but not enrolled, per replicate (this shard)
   std::uint64_t m_capacity;  ///< slots per replicate
   std::int32_t m_start_month;  ///< month index of the first simulated month
   std::uint32_t m_first_replicate;  ///< replicate number of the first segment (RNG counter)
+  std::uint64_t m_enrolled_first;   ///< shard: first enrolled member (0 without sharding)
+  std::uint64_t m_enrolled_total;   ///< members enrolled in the whole population
+  std::uint64_t m_pool_first;       ///< shard: first pool member, counted within the pool
 
   PHSIM_HD void operator()(std::uint64_t index) const {
     const auto replicate = static_cast<std::uint32_t>(index / m_capacity);
@@ -79,11 +85,14 @@ struct SynthesizeMember {
       m_members.member_id[index] = 0xffffffffu;
       return;
     }
-    const auto id = static_cast<std::uint32_t>(slot);
     const bool enrolled = slot < m_enrolled;
+    // Position in the whole population (= slot without sharding): the member id.
+    const std::uint64_t whole = enrolled ? m_enrolled_first + slot
+                                         : m_enrolled_total + m_pool_first + (slot - m_enrolled);
+    const auto id = static_cast<std::uint32_t>(whole);
     const std::uint32_t contract =
-        enrolled ? stratum_of(m_t.contract_begin, m_t.n_contracts, slot)
-                 : stratum_of(m_t.pool_contract_begin, m_t.n_contracts, slot - m_enrolled);
+        enrolled ? stratum_of(m_t.contract_begin, m_t.n_contracts, whole)
+                 : stratum_of(m_t.pool_contract_begin, m_t.n_contracts, whole - m_enrolled_total);
     const std::uint32_t county = m_t.contract_county[contract];
 
     const Philox rng(m_seed, RngStream::Synthesis, id, 0u, m_first_replicate + replicate);

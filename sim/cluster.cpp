@@ -120,6 +120,44 @@ void Cluster::abort(const std::string& message, int code) {
   std::exit(code);
 }
 
+void Cluster::sum(std::vector<std::int64_t>& values) {
+  m_exchange_bytes += values.size() * sizeof(std::int64_t);
+#if PHSIM_HAVE_MPI
+  if (m_mpi && m_size > 1) {
+    MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_INT64_T, MPI_SUM,
+                  MPI_COMM_WORLD);
+  }
+#endif
+}
+
+std::vector<std::uint64_t> Cluster::gather_all(const std::vector<std::uint64_t>& values) {
+  m_exchange_bytes += values.size() * sizeof(std::uint64_t);
+#if PHSIM_HAVE_MPI
+  if (m_mpi && m_size > 1) {
+    const int mine = static_cast<int>(values.size());
+    std::vector<int> counts(static_cast<std::size_t>(m_size)), offsets(counts.size(), 0);
+    MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    for (std::size_t i = 1; i < counts.size(); ++i) offsets[i] = offsets[i - 1] + counts[i - 1];
+    std::vector<std::uint64_t> all(static_cast<std::size_t>(offsets.back() + counts.back()));
+    MPI_Allgatherv(values.data(), mine, MPI_UINT64_T, all.data(), counts.data(), offsets.data(),
+                   MPI_UINT64_T, MPI_COMM_WORLD);
+    return all;
+  }
+#endif
+  return values;
+}
+
+bool Cluster::any(bool flag) {
+#if PHSIM_HAVE_MPI
+  if (m_mpi && m_size > 1) {
+    int mine = flag ? 1 : 0, all = 0;
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return all != 0;
+  }
+#endif
+  return flag;
+}
+
 void Cluster::barrier() {
 #if PHSIM_HAVE_MPI
   if (m_mpi) MPI_Barrier(MPI_COMM_WORLD);

@@ -11,7 +11,7 @@
 
 namespace phsim {
 
-class Cluster {
+class Cluster final : public MemberExchange {
  public:
   /// The run's processes. Initializes MPI on first use when launched by an MPI launcher
   /// (environment OMPI_COMM_WORLD_SIZE, PMIX_RANK or PMI_SIZE) and built with MPI.
@@ -39,6 +39,14 @@ class Cluster {
   /// Ends the whole job: prints `message` naming this rank and aborts every rank (MPI_Abort).
   [[noreturn]] void abort(const std::string& message, int code);
 
+  /// MemberExchange over every rank (member-sharded runs).
+  void sum(std::vector<std::int64_t>& values) override;
+  std::vector<std::uint64_t> gather_all(const std::vector<std::uint64_t>& values) override;
+  bool any(bool flag) override;
+
+  /// Bytes this rank has sent through the MemberExchange operations so far.
+  std::uint64_t exchange_bytes_sent() const { return m_exchange_bytes; }
+
   /// Waits for every rank (a no-op for one process).
   void barrier();
 
@@ -50,6 +58,7 @@ class Cluster {
   int m_rank = 0, m_size = 1, m_local_size = 1;
   bool m_mpi = false;
   std::uint64_t m_bytes_received = 0;
+  std::uint64_t m_exchange_bytes = 0;
 };
 
 /// True when phsim was built with MPI.

@@ -3,8 +3,10 @@
 #include <thrust/execution_policy.h>
 #include <thrust/fill.h>
 #include <thrust/for_each.h>
+#include <thrust/gather.h>
 #include <thrust/iterator/counting_iterator.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -194,10 +196,14 @@ class ThrustEngine final : public Engine {
     m_first_replicate = first_replicate;
     m_state.resize(layout.capacity * replicates);
     m_live.assign(replicates, layout.enrolled + layout.pool);
-    m_next_id.assign(replicates, static_cast<std::uint32_t>(layout.enrolled + layout.pool));
+    const bool whole = layout.enrolled_total == 0 && layout.pool_total == 0;
+    const std::uint64_t enrolled_total = whole ? layout.enrolled : layout.enrolled_total;
+    const std::uint64_t pool_total = whole ? layout.pool : layout.pool_total;
+    m_next_id.assign(replicates, static_cast<std::uint32_t>(enrolled_total + pool_total));
     const DeviceSynthesisTables device_tables(tables);
     for_each_slot(SynthesizeMember{m_state.view(), device_tables.view(), seed, layout.enrolled,
-                                   layout.pool, layout.capacity, start_month, first_replicate});
+                                   layout.pool, layout.capacity, start_month, first_replicate,
+                                   layout.enrolled_first, enrolled_total, layout.pool_first});
   }
 
   void initialize_history(const std::vector<StepTables>& step,
@@ -229,6 +235,8 @@ class ThrustEngine final : public Engine {
     const std::size_t cells = static_cast<std::size_t>(m_replicates) * m_contracts * kEventFieldCount;
     if (m_events.size() != cells) m_events.assign(cells, 0ull);  // keep counts within a year
   }
+
+  void set_exchange(MemberExchange* exchange) override { m_exchange = exchange; }
 
   void set_intervention_strengths(const std::vector<double>& strengths) override {
     std::vector<StepTablesView> views = to_host(m_views);
@@ -342,12 +350,14 @@ class ThrustEngine final : public Engine {
   void create_newborns(std::int32_t month) {
     const auto k = static_cast<std::size_t>(
         thrust::count_if(thrust::device, m_state.status.begin(), m_state.status.end(), IsDelivered()));
-    if (k == 0) return;
+    if (k == 0 && !m_exchange) return;
     thrust::device_vector<std::uint64_t> mothers(k);
     thrust::copy_if(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                     thrust::counting_iterator<std::uint64_t>(m_state.size()), m_state.status.begin(),
                     mothers.begin(), IsDelivered());
     std::vector<std::uint64_t> h_mothers = to_host(mothers);
+    const std::vector<std::uint32_t> ids = newborn_ids(h_mothers);
+    if (k == 0) return;
     std::vector<std::uint64_t> needed(m_replicates, 0);
     for (const auto i : h_mothers) ++needed[i / m_layout.capacity];
     std::uint64_t capacity = m_layout.capacity;
@@ -361,11 +371,9 @@ class ThrustEngine final : public Engine {
       mothers = to_device(h_mothers);
     }
     std::vector<std::uint64_t> slots(k);
-    std::vector<std::uint32_t> ids(k);
     for (std::size_t j = 0; j < k; ++j) {
       const auto r = static_cast<std::size_t>(h_mothers[j] / m_layout.capacity);
       slots[j] = r * m_layout.capacity + m_live[r]++;
-      ids[j] = m_next_id[r]++;
     }
     const thrust::device_vector<std::uint64_t> d_slots = to_device(slots);
     const thrust::device_vector<std::uint32_t> d_ids = to_device(ids);
@@ -373,6 +381,40 @@ class ThrustEngine final : public Engine {
                      thrust::counting_iterator<std::uint64_t>(k),
                      InitNewborn{m_state.view(), raw(m_views), raw(mothers), raw(d_slots),
                                  raw(d_ids), m_seed, m_layout.capacity, month});
+  }
+
+  /// Member ids of the newborns of `mothers` (slots, ascending): each replicate's next ids in
+  /// the order of the mothers' ids, which is their slot order. In a member-sharded run the
+  /// order is over every process's mothers (exchanged), so the ids are those of a whole run.
+  std::vector<std::uint32_t> newborn_ids(const std::vector<std::uint64_t>& mothers) {
+    std::vector<std::uint32_t> ids(mothers.size());
+    if (!m_exchange) {
+      for (std::size_t j = 0; j < mothers.size(); ++j) ids[j] = m_next_id[mothers[j] / m_layout.capacity]++;
+      return ids;
+    }
+    const thrust::device_vector<std::uint64_t> d_mothers = to_device(mothers);
+    thrust::device_vector<std::uint32_t> d_mother_ids(mothers.size());
+    thrust::gather(thrust::device, d_mothers.begin(), d_mothers.end(), m_state.member_id.begin(),
+                   d_mother_ids.begin());
+    const std::vector<std::uint32_t> mother_ids = to_host(d_mother_ids);
+    std::vector<std::uint64_t> keys(mothers.size());  // (replicate, mother id)
+    for (std::size_t j = 0; j < mothers.size(); ++j) {
+      keys[j] = (mothers[j] / m_layout.capacity) << 32 | mother_ids[j];
+    }
+    std::vector<std::uint64_t> all = m_exchange->gather_all(keys);
+    std::sort(all.begin(), all.end());
+    for (std::size_t j = 0; j < keys.size(); ++j) {
+      const std::uint64_t r = keys[j] >> 32;
+      const auto first_of_replicate = std::lower_bound(all.begin(), all.end(), r << 32);
+      const auto at = std::lower_bound(all.begin(), all.end(), keys[j]);
+      ids[j] = m_next_id[r] + static_cast<std::uint32_t>(at - first_of_replicate);
+    }
+    for (std::uint64_t r = 0; r < m_replicates; ++r) {
+      const auto from = std::lower_bound(all.begin(), all.end(), r << 32);
+      const auto to = std::lower_bound(all.begin(), all.end(), (r + 1) << 32);
+      m_next_id[r] += static_cast<std::uint32_t>(to - from);
+    }
+    return ids;
   }
 
   /// Re-lays the member arrays with `capacity` slots per replicate (new slots empty).
@@ -410,6 +452,7 @@ class ThrustEngine final : public Engine {
   thrust::device_vector<unsigned long long> m_events;
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;
+  MemberExchange* m_exchange = nullptr;  ///< member sharding (not owned)
 };
 
 }  // namespace

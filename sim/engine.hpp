@@ -41,6 +41,25 @@ struct PopulationLayout {
   std::uint64_t enrolled = 0;
   std::uint64_t pool = 0;
   std::uint64_t capacity = 0;
+  /// A county shard of a member-sharded run: the segment holds enrolled members
+  /// [enrolled_first, enrolled_first + enrolled) and pool members [pool_first, pool_first +
+  /// pool) of a population of enrolled_total + pool_total. Zero totals: the whole population.
+  std::uint64_t enrolled_first = 0, pool_first = 0;
+  std::uint64_t enrolled_total = 0, pool_total = 0;
+};
+
+/// Collectives among the processes of a member-sharded run, each holding a county shard of
+/// every replicate (implemented over MPI by sim/cluster.cpp). Every process calls each
+/// operation the same number of times, in the same order.
+class MemberExchange {
+ public:
+  virtual ~MemberExchange() = default;
+  /// Element-wise sum over the processes, in place.
+  virtual void sum(std::vector<std::int64_t>& values) = 0;
+  /// Every process's values, concatenated in process order.
+  virtual std::vector<std::uint64_t> gather_all(const std::vector<std::uint64_t>& values) = 0;
+  /// True on every process if `flag` is true on any.
+  virtual bool any(bool flag) = 0;
 };
 
 /// The complete state of an engine between two months: with the step tables in force (which
@@ -91,6 +110,9 @@ class Engine {
   /// Replaces the step tables (probabilities, costs, measure specs) used by step_month: one
   /// set shared by every replicate, or one per replicate (policy feedback differs by replicate).
   virtual void set_step_tables(const std::vector<StepTables>& step) = 0;
+
+  /// Member sharding: newborn ids are agreed through `exchange` (null: a whole population).
+  virtual void set_exchange(MemberExchange* exchange) = 0;
 
   /// Sets this month's strength of each intervention (in every replicate's tables).
   virtual void set_intervention_strengths(const std::vector<double>& strengths) = 0;

@@ -108,6 +108,34 @@ void store_policy_year(const ReferenceData& data, const std::vector<ContractPoli
 
 }  // namespace
 
+std::pair<std::size_t, std::size_t> shard_counties(const ReferenceData& data, int shard, int shards) {
+  const std::size_t counties = data.counties.size();
+  PHSIM_EXPECTS(shards >= 1 && static_cast<std::size_t>(shards) <= counties && shard >= 0 && shard < shards,
+                "member sharding: " + std::to_string(shards) + " shards for " + std::to_string(counties) +
+                    " counties; use at most one process per county",
+                UsageError);
+  // Cumulative managed-care enrollment at each county's start.
+  std::vector<double> cum(counties + 1, 0.0);
+  for (const auto& k : data.contracts) cum[static_cast<std::size_t>(k.county) + 1] += static_cast<double>(k.enrollment);
+  for (std::size_t c = 0; c < counties; ++c) cum[c + 1] += cum[c];
+  const auto boundary = [&](int s) -> std::size_t {
+    if (s <= 0) return 0;
+    if (s >= shards) return counties;
+    const double target = cum[counties] * s / shards;
+    std::size_t c = 0;
+    while (c < counties && cum[c] < target) ++c;
+    return c;
+  };
+  // Strictly increasing boundaries, leaving a county for every later shard.
+  std::size_t lo = 0, hi = 0;
+  for (int s = 0; s <= shard; ++s) {
+    lo = s == 0 ? 0 : hi;
+    hi = std::max(lo + 1, std::min(boundary(s + 1), counties - static_cast<std::size_t>(shards - s - 1)));
+    if (s == shards - 1) hi = counties;
+  }
+  return {lo, hi};
+}
+
 ScenarioResults run_scenario(const RunSettings& run, const ReferenceData& data, Engine& engine,
                              const ProgressFn& progress) {
   return run_scenario(run, PolicySettings{}, data, engine, progress);
@@ -169,7 +197,7 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
   res.run = run;
   res.members = members_per_replicate(run, data);
   res.pool = pool_members(res.members, params);
-  const PopulationLayout layout = population_layout(res.members, res.pool, run.years, params);
+  PopulationLayout layout = population_layout(res.members, res.pool, run.years, params);
   PHSIM_EXPECTS(res.members >= 1 && layout.capacity <= std::numeric_limits<std::uint32_t>::max(),
                 "run.members: " + std::to_string(res.members) +
                     " members per replicate need " + std::to_string(layout.capacity) +
@@ -225,6 +253,24 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     return hi_months > lo_months ? acc / (hi_months - lo_months) : 1.0;
   };
   const SynthesisTables tables = make_synthesis_tables(data, res.members, res.pool, pool_age_factor);
+  if (control.shards > 1) {  // this process's county shard of every replicate
+    PHSIM_EXPECTS(control.exchange, "member sharding needs an exchange", UsageError);
+    const auto [c0, c1] = shard_counties(data, control.shard, control.shards);
+    std::size_t k0 = 0, k1 = 0;
+    while (k0 < data.contracts.size() && static_cast<std::size_t>(data.contracts[k0].county) < c0) ++k0;
+    for (k1 = k0; k1 < data.contracts.size() && static_cast<std::size_t>(data.contracts[k1].county) < c1;) ++k1;
+    const std::uint64_t enrolled = tables.contract_begin[k1] - tables.contract_begin[k0];
+    const std::uint64_t pool = tables.pool_contract_begin[k1] - tables.pool_contract_begin[k0];
+    layout = population_layout(enrolled, pool, run.years, params);
+    layout.enrolled_first = tables.contract_begin[k0];
+    layout.pool_first = tables.pool_contract_begin[k0];
+    layout.enrolled_total = res.members;
+    layout.pool_total = res.pool;
+  }
+  engine.set_exchange(control.shards > 1 ? control.exchange : nullptr);
+  const auto sum_over_shards = [&](std::vector<std::int64_t>& v) {
+    if (control.shards > 1) control.exchange->sum(v);
+  };
   const ServiceModel model = calibrate_service_model(data, tables, params);
   for (const auto& c : model.calibration) {
     res.calibrated_base_logit.push_back(c.base_logit);
@@ -276,6 +322,9 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     bool fits = ck->months_done > 0 && ck->months_done < months_total &&
                 ck->policy.size() == replicates && ck->engine.replicates == replicates &&
                 ck->engine.first_replicate == first_replicate &&
+                ck->engine.layout.enrolled == layout.enrolled && ck->engine.layout.pool == layout.pool &&
+                ck->engine.layout.enrolled_first == layout.enrolled_first &&
+                ck->engine.layout.pool_first == layout.pool_first &&
                 ck->results.members == res.members && ck->results.pool == res.pool &&
                 ck->results.years == res.years;
     ScenarioResults restored = ck->results;
@@ -301,7 +350,8 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     engine.synthesize(tables, layout, run.seed, static_cast<std::uint32_t>(replicates), start_month,
                       first_replicate);
     engine.initialize_history(first, make_history_tables(params));
-    const auto start = engine.count_enrolled(data.contracts.size());
+    auto start = engine.count_enrolled(data.contracts.size());
+    sum_over_shards(start);
     for (std::size_t r = 0; r < replicates; ++r) {
       for (std::size_t k = 0; k < data.contracts.size(); ++k) {
         const auto& c = data.contracts[k];
@@ -312,7 +362,8 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
   }
 
   const auto year_end = [&](int y) {
-    const YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
+    YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
+    for (auto* v : {&tallies.measure, &tallies.group, &tallies.events}) sum_over_shards(*v);
     store_year(data, tallies, replicates, static_cast<std::size_t>(y), cells, res);
     std::vector<StepTables> next;
     for (std::size_t r = 0; r < replicates; ++r) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/config.hpp"
@@ -135,7 +136,16 @@ struct RunControl {
   /// the whole run. Processes of a distributed run each take a slice.
   std::uint32_t first_replicate = 0;
   std::uint32_t replicate_count = 0;
+  /// Member sharding: this process holds county shard `shard` of `shards` (contiguous county
+  /// ranges balanced by enrollment) of every replicate, and agrees on newborn ids and year-end
+  /// tallies with the others through `exchange`; the results are those of the whole run.
+  MemberExchange* exchange = nullptr;
+  int shard = 0, shards = 1;
 };
+
+/// The counties [first, last) of shard `shard` of `shards`: contiguous ranges with about equal
+/// enrollment, each holding at least one county. Throws UsageError if shards > counties.
+std::pair<std::size_t, std::size_t> shard_counties(const ReferenceData& data, int shard, int shards);
 
 /// Members per replicate the settings ask for (the published total for `members = "full"`).
 std::uint64_t members_per_replicate(const RunSettings& run, const ReferenceData& data);

@@ -72,6 +72,7 @@ struct RunOptions {
   std::string out;
   bool quiet = false;
   std::string log_level = "info";  ///< quiet | info | debug
+  std::string shard = "replicates";  ///< how MPI ranks split the work: replicates | members
   std::string summary_json;        ///< path of the machine-readable run summary ("" = none)
   bool force = false;
   std::optional<long long> checkpoint_every;  ///< months between checkpoints (0 = none)
@@ -280,9 +281,13 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   // One checkpoint per rank; a resumed run uses the same number of ranks.
   const std::string checkpoint_path =
       cluster.distributed() ? out + ".rank" + std::to_string(cluster.rank()) + ".ckpt" : out + ".ckpt";
+  // Member sharding: every rank runs every replicate on a county shard of the members.
+  const bool by_members = cluster.distributed() && o.shard == "members";
   const std::string identity = run_identity(data, scenarios) + ";ranks=" + std::to_string(cluster.size()) +
-                               ";rank=" + std::to_string(cluster.rank());
-  const auto [first_replicate, my_replicates] = cluster.replicate_block(scenarios.front().run.replicates);
+                               ";rank=" + std::to_string(cluster.rank()) + ";shard=" + o.shard;
+  const auto [first_replicate, my_replicates] =
+      by_members ? std::pair<std::uint32_t, std::uint32_t>{0u, static_cast<std::uint32_t>(scenarios.front().run.replicates)}
+                 : cluster.replicate_block(scenarios.front().run.replicates);
   RunCheckpoint resume_from;
   if (o.resume && my_replicates > 0) {
     PHSIM_EXPECTS(fs::exists(checkpoint_path),
@@ -312,11 +317,16 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   const std::uint64_t members = members_per_replicate(scenarios.front().run, data);
   RunSettings my_share = scenarios.front().run;
   my_share.replicates = static_cast<int>(std::max(my_replicates, 1u));
-  check_memory(data, my_share, members, eo.backend);
+  check_memory(data, my_share, by_members ? members / static_cast<std::uint64_t>(cluster.size()) + 1 : members,
+               eo.backend);
   auto engine = make_engine(eo);
   if (talk && cluster.distributed()) {
-    std::cerr << "phsim: " << cluster.size() << " MPI ranks; rank 0 runs replicates " << first_replicate << ".."
-              << first_replicate + my_replicates - 1 << " of each scenario\n";
+    if (by_members) {
+      std::cerr << "phsim: " << cluster.size() << " MPI ranks, each with a county shard of every replicate\n";
+    } else {
+      std::cerr << "phsim: " << cluster.size() << " MPI ranks; rank 0 runs replicates " << first_replicate << ".."
+                << first_replicate + my_replicates - 1 << " of each scenario\n";
+    }
   }
   if (talk) {
     std::cerr << "phsim " << PHSIM_VERSION << " (" << PHSIM_GIT_DESCRIBE << "): "
@@ -345,10 +355,17 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   RunControl control;
   control.want_checkpoint = [&](int done, int) {
     if (o.checkpoint_every) return *o.checkpoint_every > 0 && done % *o.checkpoint_every == 0;
-    return done % 12 == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                           last_checkpoint).count() >= kDefaultCheckpointSeconds;
+    const bool due = done % 12 == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                     last_checkpoint).count() >= kDefaultCheckpointSeconds;
+    return by_members ? cluster.any(due) : due;  // shards checkpoint the same month
   };
-  control.stop_requested = [] { return g_stop_signal != 0; };
+  // Shards stop together (they exchange every month); replicate blocks stop independently.
+  control.stop_requested = [&] { return by_members ? cluster.any(g_stop_signal != 0) : g_stop_signal != 0; };
+  if (by_members) {
+    control.exchange = &cluster;
+    control.shard = cluster.rank();
+    control.shards = cluster.size();
+  }
   install_stop_handlers();
   for (std::size_t i = 0; i < scenarios.size(); ++i) {
     const Scenario& s = scenarios[i];
@@ -422,6 +439,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   meta.data_origin = data.origin;
   std::uint64_t bytes_received = 0;
   for (auto& r : results) {
+    if (by_members) break;  // every shard already holds the whole results
     cluster.gather_replicates(r, scenarios.front().run.replicates);
     bytes_received += cluster.bytes_received();
   }
@@ -467,7 +485,9 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     j["member_months_per_s"] = seconds > 0 ? member_months / seconds : 0.0;
     j["bytes_per_member"] = kBytesPerMember;
     j["processes"] = cluster.size();
+    j["mpi_shard"] = o.shard;
     j["mpi_bytes_received_by_rank0"] = bytes_received;
+    j["mpi_exchange_bytes_sent_by_rank0"] = cluster.exchange_bytes_sent();
     write_summary_json(o.summary_json, j);
   }
   std::cout << "wrote " << out << "\n";
@@ -605,6 +625,9 @@ int cli_main(int argc, char** argv) {
                   "Write <out>.ckpt every N months (0 = only when interrupted; default: at a year "
                   "end when 10 minutes have passed since the last one)");
   run->add_flag("--resume", ro.resume, "Continue the interrupted run whose checkpoint is <out>.ckpt");
+  run->add_option("--shard", ro.shard,
+                  "Under MPI: ranks split the replicates (default) or hold county shards of the members")
+      ->check(CLI::IsMember({"replicates", "members"}));
   run->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 
   std::vector<std::string> check_files;

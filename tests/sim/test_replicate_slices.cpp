@@ -3,6 +3,7 @@
 // single process writes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "io/reference_data_io.hpp"
@@ -64,6 +65,35 @@ TEST(ReplicateSlices, SlicesEqualTheSameReplicatesOfTheWholeRun) {
     });
   }
   EXPECT_THROW(run_slice(c, 4, 2), UsageError);
+}
+
+TEST(MemberShards, CountyRangesCoverEveryCountyOnceWithBalancedEnrollment) {
+  const std::size_t counties = data().counties.size();
+  std::vector<double> enrollment(counties, 0.0);
+  double total = 0;
+  for (const auto& k : data().contracts) {
+    enrollment[static_cast<std::size_t>(k.county)] += static_cast<double>(k.enrollment);
+    total += static_cast<double>(k.enrollment);
+  }
+  const double largest = *std::max_element(enrollment.begin(), enrollment.end());
+  for (const int shards : {1, 2, 3, 4, 7, static_cast<int>(counties)}) {
+    SCOPED_TRACE(std::to_string(shards) + " shards");
+    std::size_t next = 0;
+    for (int s = 0; s < shards; ++s) {
+      const auto [lo, hi] = shard_counties(data(), s, shards);
+      EXPECT_EQ(lo, next);
+      EXPECT_LT(lo, hi);
+      double mine = 0;
+      for (std::size_t c = lo; c < hi; ++c) mine += enrollment[c];
+      // A contiguous split is off the equal share by at most about one county.
+      if (shards <= 4) {
+        EXPECT_LE(mine, total / shards + largest);
+      }
+      next = hi;
+    }
+    EXPECT_EQ(next, counties);
+  }
+  EXPECT_THROW(shard_counties(data(), 0, static_cast<int>(counties) + 1), UsageError);
 }
 
 }  // namespace

@@ -1,14 +1,17 @@
 // Distributed runs: `mpirun -n K phsim run ...` writes the file a single process writes, bit for
-// bit, for K = 1, 2, 3 (3 does not divide the 5 replicates; more ranks than cores are
-// oversubscribed); a failing rank ends the job naming itself; per-rank checkpoints resume with
-// the same K.
+// bit — with the replicates split (K = 1, 2, 3; 3 does not divide the 5 replicates) and with the
+// members split into county shards (K = 1, 2, 4; more ranks than cores are oversubscribed); a
+// failing rank ends the job naming itself; per-rank checkpoints resume with the same K, and a
+// SIGTERM to one shard stops every shard at the same month.
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -119,6 +122,65 @@ TEST_F(Mpi, KilledJobResumesFromPerRankCheckpointsWithTheSameRanks) {
   ASSERT_EQ(r.status, 0) << r.err;
   expect_identical_files(dir / "single.h5", dir / "cut.h5");
   EXPECT_FALSE(fs::exists(dir / "cut.h5.rank0.ckpt"));
+}
+
+TEST_F(Mpi, MemberShardsOfOneTwoAndFourRanksWriteTheSingleProcessFile) {
+  const auto single = phsim(kArgs + " --out single.h5", dir);
+  ASSERT_EQ(single.status, 0) << single.err;
+  for (const int k : {1, 2, 4}) {
+    SCOPED_TRACE(std::to_string(k) + " rank(s)");
+    const std::string out = "shards" + std::to_string(k) + ".h5";
+    const auto r = mpirun(k, kArgs + " --shard members --out " + out + " --summary-json s.json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    expect_identical_files(dir / "single.h5", dir / out);
+    if (k > 1) {  // the shards exchanged newborn ids and year-end tallies
+      EXPECT_EQ(slurp(dir / "s.json").find("\"mpi_exchange_bytes_sent_by_rank0\": 0,"), std::string::npos);
+    }
+  }
+}
+
+/// Pids of running phsim processes whose command line contains `needle`.
+std::vector<pid_t> phsim_pids(const std::string& needle) {
+  std::vector<pid_t> pids;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    for (auto& c : cmd) c = c == '\0' ? ' ' : c;
+    if (cmd.rfind(PHSIM_EXE, 0) == 0 && cmd.find(needle) != std::string::npos) pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
+TEST_F(Mpi, SigtermToOneShardStopsAllAndTheJobResumes) {
+  const std::string args = "run --members 60000 --years 3 --replicates 2 --seed 8 --quiet --shard members";
+  ASSERT_EQ(phsim("run --members 60000 --years 3 --replicates 2 --seed 8 --quiet --out single.h5", dir).status, 0);
+  const std::string cmd = "cd '" + dir.string() +
+                          "' && { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" +
+                          PHSIM_MPIEXEC + "' -n 2 --oversubscribe '" + PHSIM_EXE + "' " + args +
+                          " --out shard_cut.h5 >job.out 2>job.err & echo $! > pid; }";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::vector<pid_t> ranks;
+  for (int i = 0; i < 3000 && ranks.size() < 2; ++i) {
+    ranks = phsim_pids("shard_cut.h5");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(ranks.size(), 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let the shards start stepping
+  ::kill(ranks.back(), SIGTERM);  // one rank only: the stop is agreed among the shards
+  const pid_t launcher = std::stoi(slurp(dir / "pid"));
+  for (int i = 0; i < 6000 && ::kill(launcher, 0) == 0; ++i) {
+    int status = 0;
+    if (::waitpid(launcher, &status, WNOHANG) == launcher) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_FALSE(fs::exists(dir / "shard_cut.h5")) << "the job finished before the signal";
+  ASSERT_TRUE(fs::exists(dir / "shard_cut.h5.rank0.ckpt")) << slurp(dir / "job.err");
+  ASSERT_TRUE(fs::exists(dir / "shard_cut.h5.rank1.ckpt")) << slurp(dir / "job.err");
+  const auto r = mpirun(2, args + " --out shard_cut.h5 --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  expect_identical_files(dir / "single.h5", dir / "shard_cut.h5");
 }
 
 }  // namespace

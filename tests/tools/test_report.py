@@ -18,6 +18,7 @@ import json
 import math
 import shutil
 import struct
+import os
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,9 @@ def run_phsim(*args, cwd):
 
 
 def report(*args):
-    return subprocess.run(["/usr/bin/python3", SCRIPT, *[str(a) for a in args]],
+    """`phsim report ARGS` (the front end runs the script with every argument passed through)."""
+    env = dict(os.environ, PHSIM_REPORT_SCRIPT=str(SCRIPT))
+    return subprocess.run([PHSIM, "report", *[str(a) for a in args]], env=env,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
 
 

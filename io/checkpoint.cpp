@@ -280,7 +280,8 @@ void write_checkpoint(const std::string& path, const CheckpointHeader& header,
   w.pod(kFormatVersion);
   const nlohmann::json json = {{"identity", header.identity},
                                {"phsim_version", header.phsim_version},
-                               {"scenarios_finished", finished.size()},
+                               {"batch_replicates", header.batch_replicates},
+                               {"parts_finished", finished.size()},
                                {"months_done", current.months_done}};
   w.string(json.dump());
   for (const auto& res : finished) results_io(w, res);
@@ -308,10 +309,11 @@ RunCheckpoint read_checkpoint(const std::string& path) {
     header = nlohmann::json::parse(r.string());
     ck.header.identity = header.at("identity").get<std::string>();
     ck.header.phsim_version = header.at("phsim_version").get<std::string>();
+    ck.header.batch_replicates = header.at("batch_replicates").get<std::uint32_t>();
   } catch (const nlohmann::json::exception&) {
     r.fail("damaged header");
   }
-  const auto finished = header.value("scenarios_finished", std::size_t{0});
+  const auto finished = header.value("parts_finished", std::size_t{0});
   if (finished > 100000) r.fail("damaged header");
   ck.finished.resize(finished);
   for (auto& res : ck.finished) results_io(r, res);

@@ -19,13 +19,14 @@ struct CheckpointHeader {
   /// Identifies the run (scenario hashes, data, settings): resume refuses another run's file.
   std::string identity;
   std::string phsim_version;  ///< of the program that wrote it
+  std::uint32_t batch_replicates = 0;  ///< replicates per batch (a resumed run keeps them)
 };
 
 /// What a checkpoint holds.
 struct RunCheckpoint {
   CheckpointHeader header;
-  std::vector<ScenarioResults> finished;  ///< scenarios completed, in run order
-  ScenarioCheckpoint current;             ///< the scenario in progress
+  std::vector<ScenarioResults> finished;  ///< parts (scenario batches) completed, in run order
+  ScenarioCheckpoint current;             ///< the part in progress
 };
 
 /// Writes a checkpoint to `path` atomically (temporary file, fsync, rename, directory fsync).

@@ -1,3 +1,4 @@
+#include <fstream>
 #include <string>
 
 #include "sim/backend_factory.hpp"
@@ -14,6 +15,25 @@ bool cuda_available(std::string* reason) {
 #else
   if (reason) *reason = "this phsim was built without the CUDA backend (nvcc was not found)";
   return false;
+#endif
+}
+
+std::uint64_t host_memory_available() {
+  std::ifstream in("/proc/meminfo");
+  std::string key, unit;
+  std::uint64_t kib = 0;
+  while (in >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return 0;
+}
+
+std::uint64_t memory_available(const EngineOptions& options) {
+  if (options.backend == Backend::Cpu) return host_memory_available();
+#if defined(PHSIM_HAVE_CUDA)
+  return cuda::memory_available(options.device);
+#else
+  return 0;
 #endif
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 /// @file Per-backend entry points. sim/engine.cu is compiled once per backend into namespace
 /// phsim::cpu or phsim::cuda (PHSIM_BACKEND_NS); sim/backend.cpp dispatches between them.
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,5 +18,7 @@ std::unique_ptr<Engine> make_thrust_engine(const EngineOptions& options);
 /// True if `device` can be used; otherwise false with the driver's reason.
 bool device_usable(int device, std::string* reason);
 std::string device_name(int device);
+/// Free device memory in bytes (0 when the device cannot be queried).
+std::uint64_t memory_available(int device);
 }  // namespace cuda
 }  // namespace phsim

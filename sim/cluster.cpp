@@ -14,12 +14,6 @@
 namespace phsim {
 namespace {
 
-/// Arrays that describe the whole run rather than one replicate: every rank holds the same.
-bool is_per_run(std::string_view name) {
-  return name == "years" || name == "parameter_names" || name == "intervention_names" ||
-         name == "calibrated_base_logit" || name == "calibrated_expected_rate";
-}
-
 bool launched_by_mpi() {
   for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK"}) {
     if (std::getenv(v)) return true;
@@ -79,7 +73,7 @@ void Cluster::gather_replicates(ScenarioResults& res, int replicates) {
   if (!m_mpi || m_size == 1) return;
 #if PHSIM_HAVE_MPI
   for_each_array(res, [&](const char* name, auto& array) {
-    if (is_per_run(name)) return;
+    if (is_per_run_array(name)) return;
     using T = typename std::decay_t<decltype(array)>::value_type;
     if constexpr (!std::is_same_v<T, std::string>) {
       const int mine = static_cast<int>(array.size());

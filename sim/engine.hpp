@@ -150,6 +150,12 @@ std::unique_ptr<Engine> make_engine(const EngineOptions& options);
 /// says why ("built without CUDA", "no CUDA device: <driver message>").
 bool cuda_available(std::string* reason = nullptr);
 
+/// Bytes of memory the backend can still allocate: MemAvailable for the CPU, free device memory
+/// for CUDA; 0 when unknown.
+std::uint64_t memory_available(const EngineOptions& options);
+/// MemAvailable of the host (0 when unknown).
+std::uint64_t host_memory_available();
+
 /// Name of the host CPU (from /proc/cpuinfo), for logs and benchmarks.
 std::string cpu_name();
 

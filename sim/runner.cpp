@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "sim/errors.hpp"
 #include "sim/interventions.hpp"
@@ -107,6 +108,31 @@ void store_policy_year(const ReferenceData& data, const std::vector<ContractPoli
 }
 
 }  // namespace
+
+bool is_per_run_array(std::string_view name) {
+  return name == "years" || name == "parameter_names" || name == "intervention_names" ||
+         name == "calibrated_base_logit" || name == "calibrated_expected_rate";
+}
+
+void append_replicates(ScenarioResults& into, const ScenarioResults& more) {
+  std::vector<const void*> from;
+  for_each_array(more, [&](const char*, const auto& a) { from.push_back(&a); });
+  std::size_t i = 0;
+  for_each_array(into, [&](const char* name, auto& a) {
+    const auto& b = *static_cast<const std::decay_t<decltype(a)>*>(from[i++]);
+    if (!is_per_run_array(name)) a.insert(a.end(), b.begin(), b.end());
+  });
+  into.run.replicates += more.run.replicates;
+  into.seconds += more.seconds;
+}
+
+std::uint64_t results_bytes_per_replicate(const ReferenceData& data, int years, std::size_t interventions) {
+  const std::uint64_t cells = data.counties.size() * data.plans.size() * static_cast<std::uint64_t>(years);
+  const std::uint64_t k = data.measures.size();
+  // 35 county x plan arrays, plan effort and the two measure tallies per measure, group tallies.
+  return 8 * (cells * (35 + 3 * k) + 2 * data.counties.size() * k * kRaceCount * static_cast<std::uint64_t>(years) +
+              2 * interventions * static_cast<std::uint64_t>(years) + 64);
+}
 
 std::pair<std::size_t, std::size_t> shard_counties(const ReferenceData& data, int shard, int shards) {
   const std::size_t counties = data.counties.size();
@@ -216,6 +242,7 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
                     std::to_string(first_replicate + replicates) + " are not all in the run's " +
                     std::to_string(run.replicates),
                 UsageError);
+  res.run.replicates = static_cast<int>(replicates);  // the replicates these results hold
   const auto years = static_cast<std::size_t>(run.years);
   const Cells cells{years, res.counties, res.plans, res.measures};
   const std::size_t rycp = replicates * years * res.counties * res.plans;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -109,6 +110,16 @@ void for_each_array(Results& r, F&& f) {
   f("calibrated_expected_rate", r.calibrated_expected_rate);
   f("years", r.years);
 }
+
+/// True for the arrays of ScenarioResults that describe the whole run (the same for every
+/// slice of its replicates); every other array has a leading replicate axis.
+bool is_per_run_array(std::string_view name);
+
+/// Appends the replicates of `more` (the next slice of the same scenario) to `into`.
+void append_replicates(ScenarioResults& into, const ScenarioResults& more);
+
+/// Bytes of ScenarioResults per replicate (host memory that batching does not reduce).
+std::uint64_t results_bytes_per_replicate(const ReferenceData& data, int years, std::size_t interventions);
 
 /// A scenario stopped between two months: with the scenario itself, all a run needs to
 /// continue bit-identically.

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -73,6 +74,7 @@ struct RunOptions {
   bool quiet = false;
   std::string log_level = "info";  ///< quiet | info | debug
   std::string shard = "replicates";  ///< how MPI ranks split the work: replicates | members
+  std::optional<long long> batch_replicates;  ///< replicates per engine state (default: what fits)
   std::string summary_json;        ///< path of the machine-readable run summary ("" = none)
   bool force = false;
   std::optional<long long> checkpoint_every;  ///< months between checkpoints (0 = none)
@@ -176,36 +178,41 @@ class Progress {
   std::chrono::steady_clock::time_point m_start;
 };
 
-/// Bytes of memory available to this process (MemAvailable), or 0 when unknown.
-std::uint64_t available_memory_bytes() {
-  std::ifstream in("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (in >> key >> kib >> unit) {
-    if (key == "MemAvailable:") return kib * 1024;
-  }
-  return 0;
-}
-
-/// Refuses a run whose member state would not fit in memory, before allocating it.
-void check_memory(const ReferenceData& data, const RunSettings& run, std::uint64_t members,
-                  Backend backend) {
+/// Replicates per batch: as many of `replicates` as fit 90% of the backend's free memory,
+/// after the results of the whole run (held on the host, by rank 0 for all replicates).
+/// Refuses, before allocating, a run whose results or single replicate do not fit.
+std::uint32_t plan_batch(const ReferenceData& data, const RunSettings& run, std::uint64_t members,
+                         std::uint32_t replicates, std::size_t scenarios, const EngineOptions& eo,
+                         bool holds_all_results) {
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
   const ModelParameters params = read_model_parameters(data);
   const PopulationLayout layout =
       population_layout(members, pool_members(members, params), run.years, params);
-  const double need = static_cast<double>(layout.capacity) * run.replicates * kBytesPerMember;
-  const std::uint64_t have = backend == Backend::Cpu ? available_memory_bytes() : 0;
-  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  if (have > 0 && need > 0.9 * static_cast<double>(have)) {
-    char msg[256];
+  const double state = static_cast<double>(layout.capacity) * kBytesPerMember;  // per replicate
+  const double results = static_cast<double>(results_bytes_per_replicate(data, run.years, 8)) *
+                         (holds_all_results ? run.replicates : replicates) * static_cast<double>(scenarios);
+  const double host = static_cast<double>(host_memory_available());
+  char msg[320];
+  if (host > 0 && results > 0.5 * host) {
     std::snprintf(msg, sizeof msg,
-                  "the run needs %.1f GiB of member state (%llu slots x %d replicate(s) x %u bytes) "
-                  "but %.1f GiB of memory is available; reduce --members or --replicates",
-                  need / kGiB, static_cast<unsigned long long>(layout.capacity), run.replicates,
-                  kBytesPerMember, static_cast<double>(have) / kGiB);
+                  "the results of %d replicate(s) x %zu scenario(s) need %.1f GiB of memory but %.1f GiB "
+                  "is available; reduce --replicates or --years",
+                  run.replicates, scenarios, results / kGiB, host / kGiB);
     throw UsageError(msg);
   }
+  const double have = static_cast<double>(memory_available(eo)) - (eo.backend == Backend::Cpu ? results : 0.0);
+  if (have <= 0 && memory_available(eo) == 0) return std::max(replicates, 1u);  // unknown: no batching
+  const double fit = std::floor(0.9 * have / state);
+  if (fit < 1) {
+    std::snprintf(msg, sizeof msg,
+                  "one replicate needs %.1f GiB of member state (%llu slots x %u bytes) but %.1f GiB of "
+                  "memory is available; reduce --members, or split the members over MPI ranks "
+                  "(--shard members)",
+                  state / kGiB, static_cast<unsigned long long>(layout.capacity), kBytesPerMember,
+                  std::max(have, 0.0) / kGiB);
+    throw UsageError(msg);
+  }
+  return static_cast<std::uint32_t>(std::min<double>(fit, std::max(replicates, 1u)));
 }
 
 /// Writes the machine-readable run summary (--summary-json) atomically.
@@ -293,7 +300,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     PHSIM_EXPECTS(fs::exists(checkpoint_path),
                   checkpoint_path + ": no checkpoint to resume (run without --resume to start)", IoError);
     resume_from = read_checkpoint(checkpoint_path);
-    PHSIM_EXPECTS(resume_from.header.identity == identity && resume_from.finished.size() < scenarios.size(),
+    PHSIM_EXPECTS(resume_from.header.identity == identity,
                   checkpoint_path + ": checkpoint of another run (different scenarios, settings or data); "
                   "resume with the same scenario files and options, or remove it to start over",
                   UsageError);
@@ -315,10 +322,15 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   }
 
   const std::uint64_t members = members_per_replicate(scenarios.front().run, data);
-  RunSettings my_share = scenarios.front().run;
-  my_share.replicates = static_cast<int>(std::max(my_replicates, 1u));
-  check_memory(data, my_share, by_members ? members / static_cast<std::uint64_t>(cluster.size()) + 1 : members,
-               eo.backend);
+  const std::uint64_t shard_members =
+      by_members ? members / static_cast<std::uint64_t>(cluster.size()) + 1 : members;
+  // Replicates per batch: as many of this rank's replicates as the backend's memory holds.
+  std::uint32_t batch = o.batch_replicates
+                            ? checked<std::uint32_t>("--batch-replicates", *o.batch_replicates, 1, 100000)
+                            : plan_batch(data, scenarios.front().run, shard_members, my_replicates,
+                                         scenarios.size(), eo, cluster.rank() == 0);
+  if (o.resume && my_replicates > 0) batch = resume_from.header.batch_replicates;  // same units
+  batch = std::max(1u, std::min(batch, std::max(my_replicates, 1u)));
   auto engine = make_engine(eo);
   if (talk && cluster.distributed()) {
     if (by_members) {
@@ -337,26 +349,46 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
               << "  backend " << to_string(engine->backend()) << " on " << engine->device_name()
               << " (" << engine->threads() << " thread(s)), " << kBytesPerMember
               << " bytes of state per member\n";
+    if (batch < my_replicates) {
+      std::cerr << "  replicates run in batches of " << batch << " (what fits the "
+                << (eo.backend == Backend::Cuda ? "device" : "host") << " memory)\n";
+    }
   }
 
-  Progress progress(talk, static_cast<int>(scenarios.size()),
-                    static_cast<double>(members) * scenarios.front().run.replicates);
-  std::vector<ScenarioResults> results = std::move(resume_from.finished);
-  for (std::size_t i = 0; i < results.size(); ++i) results[i].run = scenarios[i].run;  // not stored
+  // The work of this rank: per scenario, its replicates in batches (one engine state each).
+  struct Unit {
+    std::size_t scenario;
+    std::uint32_t first, count;
+  };
+  std::vector<Unit> units;
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    if (my_replicates == 0) units.push_back({i, 0, 0});  // more ranks than replicates
+    for (std::uint32_t b = 0; b < my_replicates; b += batch) {
+      units.push_back({i, first_replicate + b, std::min(batch, my_replicates - b)});
+    }
+  }
+  PHSIM_EXPECTS(resume_from.finished.size() < units.size() || !o.resume || my_replicates == 0,
+                checkpoint_path + ": checkpoint of another run (its work is all done)", UsageError);
+
+  Progress progress(talk, static_cast<int>(units.size()), static_cast<double>(shard_members) * batch);
+  std::vector<ScenarioResults> done = std::move(resume_from.finished);  // per unit
+  for (std::size_t u = 0; u < done.size(); ++u) {  // run settings are not stored: restore them
+    done[u].run = scenarios[units[u].scenario].run;
+    done[u].run.replicates = static_cast<int>(units[u].count);
+  }
   if (o.resume && talk) {
-    std::cerr << "  resuming from " << checkpoint_path << ": " << results.size() << " scenario(s) done, "
-              << resume_from.current.months_done << " month(s) of '" << scenarios[results.size()].run.name
-              << "' done\n";
+    std::cerr << "  resuming from " << checkpoint_path << ": " << done.size() << " of " << units.size()
+              << " part(s) done, " << resume_from.current.months_done << " month(s) of the next\n";
   }
   RunMetadata meta;
-  const CheckpointHeader header{identity, PHSIM_GIT_DESCRIBE};
+  const CheckpointHeader header{identity, PHSIM_GIT_DESCRIBE, batch};
   auto last_checkpoint = std::chrono::steady_clock::now();
   bool checkpoint_ok = false;  // the latest checkpoint attempt succeeded
   RunControl control;
-  control.want_checkpoint = [&](int done, int) {
-    if (o.checkpoint_every) return *o.checkpoint_every > 0 && done % *o.checkpoint_every == 0;
-    const bool due = done % 12 == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                                     last_checkpoint).count() >= kDefaultCheckpointSeconds;
+  control.want_checkpoint = [&](int months, int) {
+    if (o.checkpoint_every) return *o.checkpoint_every > 0 && months % *o.checkpoint_every == 0;
+    const bool due = months % 12 == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                                       last_checkpoint).count() >= kDefaultCheckpointSeconds;
     return by_members ? cluster.any(due) : due;  // shards checkpoint the same month
   };
   // Shards stop together (they exchange every month); replicate blocks stop independently.
@@ -367,21 +399,15 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     control.shards = cluster.size();
   }
   install_stop_handlers();
-  for (std::size_t i = 0; i < scenarios.size(); ++i) {
-    const Scenario& s = scenarios[i];
-    if (i < results.size()) {  // finished before the checkpoint
-      meta.scenario_names.push_back(s.run.name);
-      meta.scenario_tomls.push_back(s.resolved_toml);
-      meta.scenario_hashes.push_back(s.hash);
-      continue;
-    }
-    const int index = static_cast<int>(i);
-    control.progress = [&](int done, int total) { progress.update(index, s.run.name, done, total); };
-    control.resume = o.resume && i == results.size() && resume_from.current.months_done > 0
+  for (std::size_t u = done.size(); u < units.size(); ++u) {
+    const Scenario& s = scenarios[units[u].scenario];
+    const int index = static_cast<int>(u);
+    control.progress = [&](int months, int total) { progress.update(index, s.run.name, months, total); };
+    control.resume = o.resume && u == done.size() && resume_from.current.months_done > 0
                          ? &resume_from.current : nullptr;
     control.write_checkpoint = [&](const ScenarioCheckpoint& ck) {
       try {
-        write_checkpoint(checkpoint_path, header, results, ck);
+        write_checkpoint(checkpoint_path, header, done, ck);
         checkpoint_ok = true;
         if (o.log_level == "debug") {
           std::cerr << "\n  checkpoint: " << checkpoint_path << " (" << s.run.name << ", month "
@@ -393,13 +419,14 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
       }
       last_checkpoint = std::chrono::steady_clock::now();
     };
-    control.first_replicate = first_replicate;
-    control.replicate_count = my_replicates;
+    control.first_replicate = units[u].first;
+    control.replicate_count = units[u].count;
     try {
-      if (my_replicates == 0) {  // more ranks than replicates: nothing to do but take part
-        results.emplace_back().run = s.run;
+      if (units[u].count == 0) {  // nothing to do but take part in the gather
+        done.emplace_back().run = s.run;
+        done.back().run.replicates = 0;
       } else {
-        results.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine, control));
+        done.push_back(run_scenario(ScenarioConfig{s.run, s.policy, s.interventions}, data, *engine, control));
       }
     } catch (const Interrupted& e) {
       progress.finish();
@@ -417,10 +444,25 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
       return 128 + sig;
     }
     resume_from.current = ScenarioCheckpoint{};  // free the restored state
+  }
+  progress.finish();
+
+  // One result per scenario: its batches joined in replicate order.
+  std::vector<ScenarioResults> results;
+  for (std::size_t u = 0; u < units.size(); ++u) {
+    if (results.size() <= units[u].scenario) {
+      results.push_back(std::move(done[u]));
+    } else {
+      append_replicates(results.back(), done[u]);
+    }
+    done[u] = ScenarioResults{};
+  }
+  for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    const Scenario& s = scenarios[i];
     if (o.log_level == "debug" && lead) {
-      std::cerr << "  " << s.run.name << ": " << results.back().seconds << " s; calibrated base log-odds:";
-      for (std::size_t k = 0; k < data.measures.size(); ++k) {
-        std::cerr << " " << data.measures[k].id << "=" << results.back().calibrated_base_logit[k];
+      std::cerr << "  " << s.run.name << ": " << results[i].seconds << " s; calibrated base log-odds:";
+      for (std::size_t k = 0; k < results[i].calibrated_base_logit.size(); ++k) {
+        std::cerr << " " << data.measures[k].id << "=" << results[i].calibrated_base_logit[k];
       }
       std::cerr << "\n";
     }
@@ -428,7 +470,6 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     meta.scenario_tomls.push_back(s.resolved_toml);
     meta.scenario_hashes.push_back(s.hash);
   }
-  progress.finish();
 
   meta.phsim_version = PHSIM_VERSION;
   meta.git_describe = PHSIM_GIT_DESCRIBE;
@@ -485,6 +526,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     j["member_months_per_s"] = seconds > 0 ? member_months / seconds : 0.0;
     j["bytes_per_member"] = kBytesPerMember;
     j["processes"] = cluster.size();
+    j["batch_replicates"] = batch;
     j["mpi_shard"] = o.shard;
     j["mpi_bytes_received_by_rank0"] = bytes_received;
     j["mpi_exchange_bytes_sent_by_rank0"] = cluster.exchange_bytes_sent();
@@ -625,6 +667,8 @@ int cli_main(int argc, char** argv) {
                   "Write <out>.ckpt every N months (0 = only when interrupted; default: at a year "
                   "end when 10 minutes have passed since the last one)");
   run->add_flag("--resume", ro.resume, "Continue the interrupted run whose checkpoint is <out>.ckpt");
+  run->add_option("--batch-replicates", ro.batch_replicates,
+                  "Replicates simulated at once (default: as many as fit the memory)");
   run->add_option("--shard", ro.shard,
                   "Under MPI: ranks split the replicates (default) or hold county shards of the members")
       ->check(CLI::IsMember({"replicates", "members"}));

@@ -101,7 +101,7 @@ TEST_F(CheckpointCli, KilledRunResumesToAnIdenticalFile) {
   // Kill (SIGKILL: no chance to clean up) once a checkpoint inside the second scenario exists.
   const pid_t pid = spawn(with(kRun, {"--out", "cut.h5", "--checkpoint-every", "1"}), dir);
   const bool in_second = wait_for(dir / "cut.h5.ckpt", pid, [](const std::string& s) {
-    return s.find("\"scenarios_finished\":1") != std::string::npos;
+    return s.find("\"parts_finished\":1") != std::string::npos;
   });
   ::kill(pid, SIGKILL);
   wait_exit(pid);
@@ -110,6 +110,21 @@ TEST_F(CheckpointCli, KilledRunResumesToAnIdenticalFile) {
   ASSERT_EQ(run_to_end(with(kRun, {"--out", "cut.h5", "--resume", "--threads", "1"}), dir), 0)
       << slurp(dir / "spawn.err");
   EXPECT_FALSE(fs::exists(dir / "cut.h5.ckpt"));
+  expect_identical_files(dir / "whole.h5", dir / "cut.h5");
+}
+
+TEST_F(CheckpointCli, KilledBatchedRunResumesToAnIdenticalFile) {
+  // One replicate per batch: four parts (2 scenarios x 2 replicates); killed in the third.
+  ASSERT_EQ(run_to_end(with(kRun, {"--out", "whole.h5"}), dir), 0) << slurp(dir / "spawn.err");
+  const auto batched = with(kRun, {"--out", "cut.h5", "--batch-replicates", "1"});
+  const pid_t pid = spawn(with(batched, {"--checkpoint-every", "1"}), dir);
+  const bool in_third = wait_for(dir / "cut.h5.ckpt", pid, [](const std::string& s) {
+    return s.find("\"parts_finished\":2") != std::string::npos;
+  });
+  ::kill(pid, SIGKILL);
+  wait_exit(pid);
+  ASSERT_TRUE(in_third) << "the run ended before a checkpoint in its third part";
+  ASSERT_EQ(run_to_end(with(batched, {"--resume"}), dir), 0) << slurp(dir / "spawn.err");
   expect_identical_files(dir / "whole.h5", dir / "cut.h5");
 }
 

@@ -13,6 +13,7 @@
 
 #include "io/hdf5_file.hpp"
 #include "tests/tools/run_phsim.hpp"
+#include "tests/tools/same_results.hpp"
 #include "io/reference_data_io.hpp"
 
 namespace phsim {
@@ -224,12 +225,30 @@ TEST_F(CliTest, SummaryJsonDescribesTheRun) {
 }
 
 TEST_F(CliTest, RunTooLargeForMemoryIsRefusedBeforeAllocating) {
-  // The full enrollment times 100,000 replicates needs about 110 TiB of member state.
-  const Result r = phsim("run --members full --replicates 100000 --out big.h5 -q", m_dir);
+  // Two billion members: one replicate needs about 150 GiB of member state, more than any
+  // machine this runs on; replicates cannot be batched below one.
+  Result r = phsim("run --members 2000000000 --out big.h5 -q", m_dir);
   EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("one replicate needs"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("GiB of member state"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("reduce --members or --replicates"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("reduce --members"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(m_dir / "big.h5"));
+  // 100,000 replicates of 10 years: the results alone (held for every replicate) need terabytes.
+  r = phsim("run --members 1000 --years 10 --replicates 100000 --out big.h5 -q", m_dir);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("GiB of memory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("reduce --replicates or --years"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "big.h5"));
+}
+
+TEST_F(CliTest, BatchedReplicatesWriteTheSameFile) {
+  // What a device too small for all replicates at once does: the same replicates in batches.
+  const std::string run = "run --members 15000 --years 2 --replicates 5 --seed 21 -q";
+  ASSERT_EQ(phsim(run + " --out whole.h5", m_dir).status, 0);
+  const Result r = phsim(run + " --batch-replicates 2 --out batched.h5 --summary-json s.json", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  testing::expect_identical_files(m_dir / "whole.h5", m_dir / "batched.h5");
+  EXPECT_NE(testing::slurp(m_dir / "s.json").find("\"batch_replicates\": 2"), std::string::npos);
 }
 
 TEST_F(CliTest, EveryShippedScenarioPassesCheck) {

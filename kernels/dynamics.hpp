@@ -52,7 +52,7 @@ class DynamicsDraws {
 
  private:
   Philox m_rng;
-  RandomBlock m_buf[4] = {};
+  RandomBlock m_buf[4];  // block b is valid when bit b of m_have is set
   std::uint32_t m_have = 0;
 };
 
@@ -108,32 +108,43 @@ PHSIM_HD inline void add_cost(const MemberView& m, std::uint64_t i, std::uint32_
 }
 
 /// One month of every measure of member i (services drawn from the Service stream); `reach`
-/// holds the interventions reaching the member, whose effects shift the propensities.
+/// holds the interventions reaching the member, whose effects shift the propensities. Only the
+/// measures whose state can change are visited, in measure order (StepTablesView masks).
 PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTablesView& t,
                                             std::uint64_t i, const MeasureContext& ctx,
                                             std::uint32_t seed, std::int32_t month,
                                             std::uint32_t replicate, std::uint8_t reach = 0) {
-  ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
-  const std::uint32_t tier = t.practice_tier[m.practice[i]];
   int age = ctx.age_months / 12;
   if (age > kMaxAgeYears) age = kMaxAgeYears;
   std::uint32_t relevant = t.measure_age_mask[age * 2 + (ctx.female ? 1 : 0)] &
-                           t.measure_condition_mask[ctx.conditions & 63u];
+                           t.measure_condition_mask[ctx.conditions & 63u] &
+                           ((1u << t.n_measures) - 1u);
   if (!ctx.events) relevant &= ~t.followup_mask;
-  for (std::uint32_t k = 0; k < t.n_measures; ++k) {
-    if (!(relevant & (1u << k))) continue;
-    std::uint8_t& state = m.measure_state[k * m.stride + i];
+  if (!ctx.enrolled) relevant &= ~t.enrolled_only_mask;
+  if (!relevant) return;
+  ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
+  // The member's row of service thresholds: [contract][race][tier][measure].
+  const std::uint64_t row =
+      service_index(0, m.contract[i], m.race[i], t.practice_tier[m.practice[i]], t.n_measures);
+  std::uint8_t* const states = m.measure_state + i;
+  do {
+    const std::uint32_t k = lowest_set_bit(relevant);
+    relevant &= relevant - 1u;
+    std::uint8_t& state = states[k * m.stride];
     const std::uint8_t before = state;
-    const auto threshold = [&]() {
-      const std::uint64_t index = service_index(k, m.contract[i], m.race[i], tier, t.n_measures);
-      if (reach) {
+    const std::uint32_t* const packed = t.service_thr + row + k;
+    if (reach) {
+      const auto threshold = [&]() {
         const double delta = measure_delta(t.iv, reach, k, t.measures[k], before);
-        if (delta != 0.0) return shifted_threshold(t.iv.service_logit[index], delta);
-      }
-      return service_threshold(t.service_thr[index]);
-    };
-    state = update_measure(t.measures[k], before, ctx, threshold, k, services, t.reliever_fill_thr);
-  }
+        return delta != 0.0 ? shifted_threshold(t.iv.service_logit[row + k], delta)
+                            : service_threshold(*packed);
+      };
+      state = update_measure(t.measures[k], before, ctx, threshold, k, services, t.reliever_fill_thr);
+    } else {
+      const auto threshold = [packed]() { return service_threshold(*packed); };
+      state = update_measure(t.measures[k], before, ctx, threshold, k, services, t.reliever_fill_thr);
+    }
+  } while (relevant);
 }
 
 /// Advances every live member of every replicate by one month.
@@ -144,15 +155,16 @@ struct StepMember {
   std::uint32_t m_seed;
   std::uint64_t m_capacity;      ///< slots per replicate
   std::int32_t m_month;          ///< month index (months since 1900-01)
+  int m_moy = m_month % 12;      ///< month of the year, 0 = January (derived; leave default)
 
   PHSIM_HD void operator()(std::uint64_t i) const {
     const MemberView& m = m_m;
     std::uint8_t status = m.status[i];
     if (!(status & kAlive)) return;
     status = static_cast<std::uint8_t>(status & ~kDeliveredThisMonth);
-    const auto replicate = static_cast<std::uint32_t>(i / m_capacity);
+    const auto replicate = i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity);
     const StepTablesView& t = m_tables[replicate];
-    const int moy = m_month % 12;  // 0 = January (month index 0 is 1900-01)
+    const int moy = m_moy;
     const int age_months = m_month - m.birth_month[i];
     int age = age_months / 12;
     if (age > kMaxAgeYears) age = kMaxAgeYears;
@@ -223,9 +235,9 @@ struct StepMember {
 
     // Condition onset and remission: at most one change a month; the word falls in stacked
     // intervals, the onset hazard for each absent condition and the remission hazard for each
-    // present one.
-    {
-      const std::uint64_t x = d.word(0, 2);
+    // present one. A word at or above the age's bound falls in none of them.
+    const std::uint64_t x = d.word(0, 2);
+    if (!t.condition_change_bound_thr || x < t.condition_change_bound_thr[age]) {
       std::uint64_t acc = 0;
       for (int c = 1; c <= kConditionCount; ++c) {
         const std::uint8_t bit = condition_bit(static_cast<Condition>(c));
@@ -277,7 +289,7 @@ struct StepMember {
       ++preg;
     } else if (preg > kGestationMonths) {
       preg = preg >= kPostpartumLast ? 0 : static_cast<std::uint8_t>(preg + 1);
-    } else if (female && below(d.word(1, 1), t.conception_thr[age])) {
+    } else if (female && t.conception_thr[age] != 0 && below(d.word(1, 1), t.conception_thr[age])) {
       preg = 1;
       if (enrolled) events_this_month |= trigger_bit(Trigger::PrenatalStart);
     }

@@ -32,6 +32,15 @@ PHSIM_HD inline std::uint8_t trigger_bit(Trigger t) {
   return t == Trigger::None ? 0 : static_cast<std::uint8_t>(1u << static_cast<int>(t));
 }
 
+/// Index of the lowest set bit of a nonzero mask.
+PHSIM_HD inline std::uint32_t lowest_set_bit(std::uint32_t mask) {
+#if defined(__CUDA_ARCH__)
+  return static_cast<std::uint32_t>(__ffs(static_cast<int>(mask)) - 1);
+#else
+  return static_cast<std::uint32_t>(__builtin_ctz(mask));
+#endif
+}
+
 /// What the measures need to know about a member in one month.
 struct MeasureContext {
   int age_months;      ///< age now, months

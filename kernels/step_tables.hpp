@@ -55,6 +55,9 @@ struct StepTablesView {
   //     condition)
   const std::uint64_t* incidence_thr;    ///< [kConditionCount][kMaxAgeYears + 1]
   std::uint64_t remission_thr[kConditionCount];
+  /// [kMaxAgeYears + 1] sum over conditions of max(incidence, remission): a word at or above it
+  /// changes no condition, whatever the member has; null: no shortcut.
+  const std::uint64_t* condition_change_bound_thr;
   std::uint64_t serious_type_cum[kSeriousTypeCount];
   std::uint64_t bp_to_controlled_thr, bp_to_uncontrolled_thr;
   std::uint64_t a1c_to_poor_thr, a1c_to_ok_thr;
@@ -92,6 +95,10 @@ struct StepTablesView {
   const std::uint32_t* measure_age_mask;
   const std::uint32_t* measure_condition_mask;
   std::uint32_t followup_mask;
+  /// Measures whose state cannot change while the member is not enrolled (every kind except
+  /// lookback windows, which age, and milestone anchors, which are reached at an age); 0 skips
+  /// nothing.
+  std::uint32_t enrolled_only_mask;
 
   // --- interventions (kernels/interventions.hpp)
   InterventionTablesView iv;

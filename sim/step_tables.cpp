@@ -348,6 +348,13 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   for (int c = 0; c < kConditionCount; ++c) {
     v.remission_thr[c] = probability_threshold(monthly_from_annual(p.remission_annual[static_cast<std::size_t>(c)]));
   }
+  st.condition_change_bound_thr.assign(static_cast<std::size_t>(kMaxAgeYears + 1), 0);
+  for (int a = 0; a <= kMaxAgeYears; ++a) {
+    for (int c = 0; c < kConditionCount; ++c) {
+      st.condition_change_bound_thr[static_cast<std::size_t>(a)] +=
+          std::max(v.remission_thr[c], st.incidence_thr[static_cast<std::size_t>(c * (kMaxAgeYears + 1) + a)]);
+    }
+  }
   const auto serious = cumulative_thresholds(std::vector<double>(p.serious_type_share.begin(), p.serious_type_share.end()));
   std::copy(serious.begin(), serious.end(), v.serious_type_cum);
   // Two-state chains with stationary share pi and mean stay S in the first state:
@@ -412,10 +419,14 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   st.measure_age_mask.assign(static_cast<std::size_t>(kMaxAgeYears + 1) * 2, 0);
   st.measure_condition_mask.assign(64, 0);
   v.followup_mask = 0;
+  v.enrolled_only_mask = 0;
   for (std::size_t k = 0; k < K; ++k) {
     const MeasureSpec& m = st.measures[k];
     const auto bit = static_cast<std::uint32_t>(1u << k);
     if (m.kind == MeasureKind::Followup) v.followup_mask |= bit;
+    const bool changes_unenrolled = m.kind == MeasureKind::CountInWindow &&
+                                    (m.window == WindowKind::Lookback || m.anchor == Anchor::Milestone);
+    if (!changes_unenrolled) v.enrolled_only_mask |= bit;
     int lo = m.age_lo / 12 - 1, hi = m.age_hi / 12;
     if (m.kind == MeasureKind::CountInWindow &&
         (m.window == WindowKind::AgeMonths || m.window == WindowKind::SinceBirthday)) {

@@ -335,5 +335,12 @@ TEST(Tally, MemberCountsIntoContractAndGroupCells) {
   EXPECT_EQ(events[shape.event_cell(0, 0) + kEvMemberMonths], 0u);
 }
 
+TEST(LowestSetBit, EveryBitAndMixedMasks) {
+  for (std::uint32_t b = 0; b < 32; ++b) EXPECT_EQ(lowest_set_bit(1u << b), b);
+  EXPECT_EQ(lowest_set_bit(0xffffffffu), 0u);
+  EXPECT_EQ(lowest_set_bit(0x00a00000u), 21u);
+  EXPECT_EQ(lowest_set_bit(0x80000000u | (1u << 23)), 23u);
+}
+
 }  // namespace
 }  // namespace phsim

@@ -21,6 +21,7 @@
 #include "sim/device_state.hpp"
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
+#include "sim/nvtx.hpp"
 #include "sim/population.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/tally.hpp"
@@ -190,6 +191,7 @@ class ThrustEngine final : public Engine {
   void synthesize(const SynthesisTables& tables, const PopulationLayout& layout,
                   std::uint32_t seed, std::uint32_t replicates, std::int32_t start_month,
                   std::uint32_t first_replicate) override {
+    const NvtxRange range("phsim synthesize");
     PHSIM_EXPECTS(layout.capacity >= layout.enrolled + layout.pool && layout.capacity > 0,
                   "population layout: capacity below the population", UsageError);
     m_layout = layout;
@@ -211,6 +213,7 @@ class ThrustEngine final : public Engine {
 
   void initialize_history(const std::vector<StepTables>& step,
                           const HistoryTables& history) override {
+    const NvtxRange range("phsim history");
     set_step_tables(step);
     const thrust::device_vector<std::uint64_t> prevalence = to_device(history.prevalence_thr);
     const thrust::device_vector<std::uint64_t> bridge_in = to_device(history.bridge_in_thr);
@@ -250,6 +253,7 @@ class ThrustEngine final : public Engine {
   }
 
   void step_month(std::int32_t month) override {
+    const NvtxRange range("phsim step_month");
     PHSIM_EXPECTS(!m_steps.empty(), "step_month before set_step_tables", UsageError);
     for_each_slot(StepMember{m_state.view(), raw(m_views), raw(m_events), m_seed,
                              m_layout.capacity, month});
@@ -257,6 +261,7 @@ class ThrustEngine final : public Engine {
   }
 
   YearTallies tally_year(std::int32_t december) override {
+    const NvtxRange range("phsim tally_year");
     const TallyShape shape{m_replicates, m_contracts, static_cast<std::uint32_t>(county_count()),
                            m_steps.front()->scalars.n_measures, m_layout.capacity, december};
     thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
@@ -295,6 +300,7 @@ class ThrustEngine final : public Engine {
   }
 
   EngineSnapshot snapshot() const override {
+    const NvtxRange range("phsim snapshot");
     EngineSnapshot s;
     s.layout = m_layout;
     s.seed = m_seed;
@@ -351,6 +357,7 @@ class ThrustEngine final : public Engine {
   /// replicate, with the replicate's next member id, in slot order (deterministic). Grows every
   /// replicate's segment when one runs out of free slots.
   void create_newborns(std::int32_t month) {
+    const NvtxRange range("phsim births");
     const auto k = static_cast<std::size_t>(
         thrust::count_if(thrust::device, m_state.status.begin(), m_state.status.end(), IsDelivered()));
     if (k == 0 && !m_exchange) return;

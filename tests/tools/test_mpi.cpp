@@ -1,8 +1,8 @@
 // Distributed runs: `mpirun -n K phsim run ...` writes the file a single process writes, bit for
 // bit — with the replicates split (K = 1, 2, 3; 3 does not divide the 5 replicates) and with the
 // members split into county shards (K = 1, 2, 4; more ranks than cores are oversubscribed); a
-// failing rank ends the job naming itself; per-rank checkpoints resume with the same K, and a
-// SIGTERM to one shard stops every shard at the same month.
+// failing rank ends the job naming itself; per-rank checkpoints of a killed job resume with the
+// same K, either way; a SIGTERM to one shard stops every shard at the same month.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -107,27 +107,31 @@ TEST_F(Mpi, AFailingRankEndsTheJobNamingItself) {
 
 TEST_F(Mpi, KilledJobResumesFromPerRankCheckpointsWithTheSameRanks) {
   ASSERT_EQ(phsim(kArgs + " --out single.h5", dir).status, 0);
-  // Kill the whole job (SIGKILL to the launcher's process group) once both ranks have a
-  // checkpoint; then resume with the same number of ranks.
-  const std::string cmd = "cd '" + dir.string() +
-                          "' && { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 setsid '" +
-                          PHSIM_MPIEXEC + "' -n 2 --oversubscribe '" + PHSIM_EXE + "' " + kArgs +
-                          " --out cut.h5 --checkpoint-every 2 >/dev/null 2>&1 & echo $! > pid; }";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  bool both = false;
-  for (int i = 0; i < 6000 && !both; ++i) {
-    both = fs::exists(dir / "cut.h5.rank0.ckpt") && fs::exists(dir / "cut.h5.rank1.ckpt");
-    if (!both) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (const std::string split : {"replicates", "members"}) {
+    SCOPED_TRACE("--shard " + split);
+    fs::remove(dir / "cut.h5");
+    // Kill the whole job (SIGKILL to the launcher's process group) once both ranks have a
+    // checkpoint; then resume with the same number of ranks.
+    const std::string cmd = "cd '" + dir.string() +
+                            "' && { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 setsid '" +
+                            PHSIM_MPIEXEC + "' -n 2 --oversubscribe '" + PHSIM_EXE + "' " + kArgs +
+                            " --shard " + split + " --out cut.h5 --checkpoint-every 2 >/dev/null 2>&1 & echo $! > pid; }";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    bool both = false;
+    for (int i = 0; i < 6000 && !both; ++i) {
+      both = fs::exists(dir / "cut.h5.rank0.ckpt") && fs::exists(dir / "cut.h5.rank1.ckpt");
+      if (!both) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const pid_t pid = std::stoi(slurp(dir / "pid"));
+    ::kill(-pid, SIGKILL);  // setsid made the launcher a process-group leader
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(both) << "no checkpoint from both ranks";
+    ASSERT_FALSE(fs::exists(dir / "cut.h5")) << "the job finished before it was killed";
+    const auto r = mpirun(2, kArgs + " --shard " + split + " --out cut.h5 --resume");
+    ASSERT_EQ(r.status, 0) << r.err;
+    expect_identical_files(dir / "single.h5", dir / "cut.h5");
+    EXPECT_FALSE(fs::exists(dir / "cut.h5.rank0.ckpt"));
   }
-  const pid_t pid = std::stoi(slurp(dir / "pid"));
-  ::kill(-pid, SIGKILL);  // setsid made the launcher a process-group leader
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ASSERT_TRUE(both) << "no checkpoint from both ranks";
-  ASSERT_FALSE(fs::exists(dir / "cut.h5")) << "the job finished before it was killed";
-  const auto r = mpirun(2, kArgs + " --out cut.h5 --resume");
-  ASSERT_EQ(r.status, 0) << r.err;
-  expect_identical_files(dir / "single.h5", dir / "cut.h5");
-  EXPECT_FALSE(fs::exists(dir / "cut.h5.rank0.ckpt"));
 }
 
 TEST_F(Mpi, MemberShardsOfOneTwoAndFourRanksWriteTheSingleProcessFile) {
@@ -159,34 +163,41 @@ std::vector<pid_t> phsim_pids(const std::string& needle) {
   return pids;
 }
 
-TEST_F(Mpi, SigtermToOneShardStopsAllAndTheJobResumes) {
-  const std::string args = "run --members 60000 --years 3 --replicates 2 --seed 8 --quiet --shard members";
-  ASSERT_EQ(phsim("run --members 60000 --years 3 --replicates 2 --seed 8 --quiet --out single.h5", dir).status, 0);
+/// "months_done" of a checkpoint's header, or -1.
+int months_done(const fs::path& checkpoint) {
+  const std::string s = slurp(checkpoint).substr(0, 4096);
+  const auto at = s.find("\"months_done\":");
+  return at == std::string::npos ? -1 : std::atoi(s.c_str() + at + 14);
+}
+
+TEST_F(Mpi, SigtermToOneShardStopsEveryShardAtTheSameMonth) {
+  // A run far too long to finish first; one checkpoint a month shows when the shards step.
+  const std::string args = "run --members 200000 --years 10 --replicates 4 --seed 8 --quiet --shard members "
+                           "--checkpoint-every 1 --out long.h5";
   const std::string cmd = "cd '" + dir.string() +
                           "' && { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" +
                           PHSIM_MPIEXEC + "' -n 2 --oversubscribe '" + PHSIM_EXE + "' " + args +
-                          " --out shard_cut.h5 >job.out 2>job.err & echo $! > pid; }";
+                          " >job.out 2>job.err & echo $! > pid; }";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::vector<pid_t> ranks;
-  for (int i = 0; i < 3000 && ranks.size() < 2; ++i) {
-    ranks = phsim_pids("shard_cut.h5");
+  for (int i = 0; i < 6000 && (ranks.size() < 2 || !fs::exists(dir / "long.h5.rank0.ckpt")); ++i) {
+    ranks = phsim_pids("long.h5");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(ranks.size(), 2u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let the shards start stepping
   ::kill(ranks.back(), SIGTERM);  // one rank only: the stop is agreed among the shards
   const pid_t launcher = std::stoi(slurp(dir / "pid"));
-  for (int i = 0; i < 6000 && ::kill(launcher, 0) == 0; ++i) {
+  for (int i = 0; i < 12000 && ::kill(launcher, 0) == 0; ++i) {
     int status = 0;
     if (::waitpid(launcher, &status, WNOHANG) == launcher) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ASSERT_FALSE(fs::exists(dir / "shard_cut.h5")) << "the job finished before the signal";
-  ASSERT_TRUE(fs::exists(dir / "shard_cut.h5.rank0.ckpt")) << slurp(dir / "job.err");
-  ASSERT_TRUE(fs::exists(dir / "shard_cut.h5.rank1.ckpt")) << slurp(dir / "job.err");
-  const auto r = mpirun(2, args + " --out shard_cut.h5 --resume");
-  ASSERT_EQ(r.status, 0) << r.err;
-  expect_identical_files(dir / "single.h5", dir / "shard_cut.h5");
+  EXPECT_NE(::kill(launcher, 0), 0) << "the job did not stop";
+  EXPECT_FALSE(fs::exists(dir / "long.h5"));
+  const int m0 = months_done(dir / "long.h5.rank0.ckpt"), m1 = months_done(dir / "long.h5.rank1.ckpt");
+  EXPECT_GT(m0, 0) << slurp(dir / "job.err");
+  EXPECT_LT(m0, 120);
+  EXPECT_EQ(m0, m1) << "the shards stopped at different months";
 }
 
 }  // namespace

@@ -43,6 +43,9 @@ class Mpi : public ::testing::Test {
     // Under the sanitizer build: Open MPI keeps allocations until exit in plugins it has
     // unloaded (unnamed modules no suppression can match), so the MPI-launched processes run
     // without the leak check; the same phsim code is leak-checked by the single-process tests.
+    // Shared-memory transfers by copy: containers often forbid the cross-process reads (CMA)
+    // Open MPI uses for large messages by default ("Read -1, ... errno = 14").
+    ::setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
     const char* asan = std::getenv("ASAN_OPTIONS");
     ::setenv("ASAN_OPTIONS", (std::string(asan ? asan : "") + (asan && *asan ? ":" : "") + "detect_leaks=0").c_str(), 1);
     dir = fs::temp_directory_path() /

@@ -308,6 +308,18 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
       std::cerr << "phsim: warning: " << checkpoint_path << " was written by phsim "
                 << resume_from.header.phsim_version << ", this is " << PHSIM_GIT_DESCRIBE << "\n";
     }
+  }
+  if (o.resume && by_members) {
+    // Shards step in lockstep, so they must resume from the same month. A job killed while its
+    // shards were writing their periodic checkpoints can leave them a checkpoint apart.
+    const std::uint64_t at = (static_cast<std::uint64_t>(resume_from.finished.size()) << 32) |
+                             static_cast<std::uint32_t>(resume_from.current.months_done);
+    const auto all = cluster.gather_all({at});
+    PHSIM_EXPECTS(std::all_of(all.begin(), all.end(), [at](std::uint64_t x) { return x == at; }),
+                  checkpoint_path + ": the shards' checkpoints are from different months (the job was "
+                  "killed while they were being written); they cannot be resumed together: start over "
+                  "with --force",
+                  UsageError);
   } else if (!o.resume && fs::exists(checkpoint_path) && !o.force) {
     throw IoError(checkpoint_path + ": an interrupted run left this checkpoint; continue it with --resume, "
                   "or pass --force to start over");

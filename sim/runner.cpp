@@ -115,11 +115,7 @@ bool is_per_run_array(std::string_view name) {
 }
 
 void append_replicates(ScenarioResults& into, const ScenarioResults& more) {
-  std::vector<const void*> from;
-  for_each_array(more, [&](const char*, const auto& a) { from.push_back(&a); });
-  std::size_t i = 0;
-  for_each_array(into, [&](const char* name, auto& a) {
-    const auto& b = *static_cast<const std::decay_t<decltype(a)>*>(from[i++]);
+  for_each_array_pair(into, more, [](const char* name, auto& a, const auto& b) {
     if (!is_per_run_array(name)) a.insert(a.end(), b.begin(), b.end());
   });
   into.run.replicates += more.run.replicates;

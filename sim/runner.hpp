@@ -63,52 +63,64 @@ struct ScenarioResults {
 /// Called after each simulated month with (months done, months total).
 using ProgressFn = std::function<void(int, int)>;
 
-/// Calls `f(name, array)` for every array of `r` (each a std::vector), in a fixed order; the
-/// checkpoint format relies on it naming every array.
+/// Calls `f(name, array of r...)` for every array of ScenarioResults (each a std::vector), in a
+/// fixed order; the checkpoint format relies on it naming every array.
+template <class F, class... Results>
+void for_each_array_of(F&& f, Results&... r) {
+  f("enrollment_member_months", r.enrollment_member_months...);
+  f("deaths", r.deaths...);
+  f("births", r.births...);
+  f("ed_visits", r.ed_visits...);
+  f("inpatient_days", r.inpatient_days...);
+  f("default_assigned_members", r.default_assigned_members...);
+  f("chose_plan_members", r.chose_plan_members...);
+  f("disenrollments", r.disenrollments...);
+  f("medical_cost_usd", r.medical_cost_usd...);
+  f("capitation_usd", r.capitation_usd...);
+  f("withhold_usd", r.withhold_usd...);
+  f("withhold_returned_usd", r.withhold_returned_usd...);
+  f("incentive_usd", r.incentive_usd...);
+  f("sanction_usd", r.sanction_usd...);
+  f("admin_cost_usd", r.admin_cost_usd...);
+  f("quality_effort_cost_usd", r.quality_effort_cost_usd...);
+  f("net_income_usd", r.net_income_usd...);
+  f("reinvestment_usd", r.reinvestment_usd...);
+  f("primary_care_usd", r.primary_care_usd...);
+  f("plan_quality_score", r.plan_quality_score...);
+  f("qwi_targets_met_share", r.qwi_targets_met_share...);
+  f("default_assignment_share", r.default_assignment_share...);
+  f("measures_below_mpl", r.measures_below_mpl...);
+  f("measures_at_hpl", r.measures_at_hpl...);
+  f("corrective_action", r.corrective_action...);
+  f("quality_effort_logit", r.quality_effort_logit...);
+  f("intervention_cost_usd", r.intervention_cost_usd...);
+  f("practice_incentive_usd", r.practice_incentive_usd...);
+  f("palliative_enrollees", r.palliative_enrollees...);
+  f("intervention_names", r.intervention_names...);
+  f("intervention_program_usd", r.intervention_program_usd...);
+  f("intervention_payments_usd", r.intervention_payments_usd...);
+  f("parameter_names", r.parameter_names...);
+  f("parameter_draws", r.parameter_draws...);
+  f("enrollment_start", r.enrollment_start...);
+  f("measure_numerator", r.measure_numerator...);
+  f("measure_denominator", r.measure_denominator...);
+  f("measure_group_numerator", r.measure_group_numerator...);
+  f("measure_group_denominator", r.measure_group_denominator...);
+  f("calibrated_base_logit", r.calibrated_base_logit...);
+  f("calibrated_expected_rate", r.calibrated_expected_rate...);
+  f("years", r.years...);
+}
+
+/// `f(name, array)` for every array of `r`.
 template <class Results, class F>
 void for_each_array(Results& r, F&& f) {
-  f("enrollment_member_months", r.enrollment_member_months);
-  f("deaths", r.deaths);
-  f("births", r.births);
-  f("ed_visits", r.ed_visits);
-  f("inpatient_days", r.inpatient_days);
-  f("default_assigned_members", r.default_assigned_members);
-  f("chose_plan_members", r.chose_plan_members);
-  f("disenrollments", r.disenrollments);
-  f("medical_cost_usd", r.medical_cost_usd);
-  f("capitation_usd", r.capitation_usd);
-  f("withhold_usd", r.withhold_usd);
-  f("withhold_returned_usd", r.withhold_returned_usd);
-  f("incentive_usd", r.incentive_usd);
-  f("sanction_usd", r.sanction_usd);
-  f("admin_cost_usd", r.admin_cost_usd);
-  f("quality_effort_cost_usd", r.quality_effort_cost_usd);
-  f("net_income_usd", r.net_income_usd);
-  f("reinvestment_usd", r.reinvestment_usd);
-  f("primary_care_usd", r.primary_care_usd);
-  f("plan_quality_score", r.plan_quality_score);
-  f("qwi_targets_met_share", r.qwi_targets_met_share);
-  f("default_assignment_share", r.default_assignment_share);
-  f("measures_below_mpl", r.measures_below_mpl);
-  f("measures_at_hpl", r.measures_at_hpl);
-  f("corrective_action", r.corrective_action);
-  f("quality_effort_logit", r.quality_effort_logit);
-  f("intervention_cost_usd", r.intervention_cost_usd);
-  f("practice_incentive_usd", r.practice_incentive_usd);
-  f("palliative_enrollees", r.palliative_enrollees);
-  f("intervention_names", r.intervention_names);
-  f("intervention_program_usd", r.intervention_program_usd);
-  f("intervention_payments_usd", r.intervention_payments_usd);
-  f("parameter_names", r.parameter_names);
-  f("parameter_draws", r.parameter_draws);
-  f("enrollment_start", r.enrollment_start);
-  f("measure_numerator", r.measure_numerator);
-  f("measure_denominator", r.measure_denominator);
-  f("measure_group_numerator", r.measure_group_numerator);
-  f("measure_group_denominator", r.measure_group_denominator);
-  f("calibrated_base_logit", r.calibrated_base_logit);
-  f("calibrated_expected_rate", r.calibrated_expected_rate);
-  f("years", r.years);
+  for_each_array_of(f, r);
+}
+
+/// `f(name, array of a, the same array of b)` for every array.
+template <class A, class B, class F>
+void for_each_array_pair(A& a, B& b, F&& f) {
+  for_each_array_of(f, a, b);
 }
 
 /// True for the arrays of ScenarioResults that describe the whole run (the same for every

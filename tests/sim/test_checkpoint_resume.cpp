@@ -80,12 +80,8 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
 void expect_same(const ScenarioResults& a, const ScenarioResults& b) {
   EXPECT_EQ(a.members, b.members);
   EXPECT_EQ(a.pool, b.pool);
-  std::vector<const void*> arrays_of_a;
-  for_each_array(a, [&](const char*, const auto& v) { arrays_of_a.push_back(&v); });
-  std::size_t i = 0;
-  for_each_array(b, [&](const char* name, const auto& v) {
-    const auto& same_in_a = *static_cast<const std::decay_t<decltype(v)>*>(arrays_of_a[i++]);
-    EXPECT_TRUE(same_bits(same_in_a, v)) << "array " << name << " differs";
+  for_each_array_pair(a, b, [](const char* name, const auto& x, const auto& y) {
+    EXPECT_TRUE(same_bits(x, y)) << "array " << name << " differs";
   });
 }
 

@@ -40,11 +40,7 @@ TEST(ReplicateSlices, SlicesEqualTheSameReplicatesOfTheWholeRun) {
     SCOPED_TRACE("replicates from " + std::to_string(first) + ", count " + std::to_string(count));
     const ScenarioResults part = run_slice(c, first, count);
     const std::size_t n = count ? count : 5 - first;
-    std::vector<const void*> arrays;
-    for_each_array(whole, [&](const char*, const auto& a) { arrays.push_back(&a); });
-    std::size_t i = 0;
-    for_each_array(part, [&](const char* name, const auto& a) {
-      const auto& w = *static_cast<const std::decay_t<decltype(a)>*>(arrays[i++]);
+    for_each_array_pair(whole, part, [&](const char* name, const auto& w, const auto& a) {
       if (is_per_run_array(name)) {
         EXPECT_TRUE(w == a) << name;
         return;
@@ -63,11 +59,7 @@ TEST(ReplicateSlices, SlicesEqualTheSameReplicatesOfTheWholeRun) {
   ScenarioResults joined = run_slice(c, 0, 2);
   append_replicates(joined, run_slice(c, 2, 3));
   EXPECT_EQ(joined.run.replicates, 5);
-  std::vector<const void*> arrays;
-  for_each_array(whole, [&](const char*, const auto& a) { arrays.push_back(&a); });
-  std::size_t i = 0;
-  for_each_array(joined, [&](const char* name, const auto& a) {
-    const auto& w = *static_cast<const std::decay_t<decltype(a)>*>(arrays[i++]);
+  for_each_array_pair(whole, joined, [](const char* name, const auto& w, const auto& a) {
     EXPECT_TRUE(a == w) << name;  // no NaN in these results: == is bitwise here
   });
 }

@@ -59,15 +59,29 @@ class Mpi : public ::testing::Test {
     if (!dir.empty()) fs::remove_all(dir, ec);
   }
 
-  /// `mpirun -n ranks phsim <args>` in dir (root and oversubscription allowed).
+  /// The shell command `mpirun -n ranks phsim <args>` (root and oversubscription allowed).
+  static std::string mpirun_command(int ranks, const std::string& args) {
+    return "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" + std::string(PHSIM_MPIEXEC) + "' -n " +
+           std::to_string(ranks) + " --oversubscribe '" + PHSIM_EXE + "' " + args;
+  }
+
+  /// `mpirun -n ranks phsim <args>` in dir.
   Result mpirun(int ranks, const std::string& args) const {
     const fs::path out = dir / "mpi.out", err = dir / "mpi.err";
-    const std::string cmd = "cd '" + dir.string() + "' && OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" +
-                            PHSIM_MPIEXEC + "' -n " + std::to_string(ranks) + " --oversubscribe '" +
-                            PHSIM_EXE + "' " + args + " >'" + out.string() + "' 2>'" + err.string() +
-                            "' </dev/null";
+    const std::string cmd = "cd '" + dir.string() + "' && " + mpirun_command(ranks, args) + " >'" + out.string() +
+                            "' 2>'" + err.string() + "' </dev/null";
     const int raw = std::system(cmd.c_str());
     return Result{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+  }
+
+  /// Starts `mpirun -n 2 phsim <args>` in dir in the background (stdout to job.out, stderr to
+  /// job.err) and returns the launcher's pid; `own_group`: the launcher leads a new process
+  /// group (setsid), so that the whole job can be killed at once.
+  pid_t mpirun_in_background(const std::string& args, bool own_group) const {
+    const std::string cmd = "cd '" + dir.string() + "' && { " + (own_group ? "setsid " : "") +
+                            mpirun_command(2, args) + " >job.out 2>job.err </dev/null & echo $! > pid; }";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    return std::stoi(slurp(dir / "pid"));
   }
 
   fs::path dir;
@@ -115,17 +129,13 @@ TEST_F(Mpi, KilledJobResumesFromPerRankCheckpointsWithTheSameRanks) {
     fs::remove(dir / "cut.h5");
     // Kill the whole job (SIGKILL to the launcher's process group) once both ranks have a
     // checkpoint; then resume with the same number of ranks.
-    const std::string cmd = "cd '" + dir.string() +
-                            "' && { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 setsid '" +
-                            PHSIM_MPIEXEC + "' -n 2 --oversubscribe '" + PHSIM_EXE + "' " + kArgs +
-                            " --shard " + split + " --out cut.h5 --checkpoint-every 2 >/dev/null 2>&1 & echo $! > pid; }";
-    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const pid_t pid =
+        mpirun_in_background(kArgs + " --shard " + split + " --out cut.h5 --checkpoint-every 2", true);
     bool both = false;
     for (int i = 0; i < 6000 && !both; ++i) {
       both = fs::exists(dir / "cut.h5.rank0.ckpt") && fs::exists(dir / "cut.h5.rank1.ckpt");
       if (!both) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    const pid_t pid = std::stoi(slurp(dir / "pid"));
     ::kill(-pid, SIGKILL);  // setsid made the launcher a process-group leader
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     ASSERT_TRUE(both) << "no checkpoint from both ranks";
@@ -185,11 +195,7 @@ TEST_F(Mpi, SigtermToOneShardStopsEveryShardAtTheSameMonthAndTheJobResumes) {
   ASSERT_EQ(phsim(kArgs + " --out single.h5", dir).status, 0);
   // One checkpoint a month shows when the shards step; the signal comes right after the first.
   const std::string args = kArgs + " --shard members --checkpoint-every 1 --out shard_cut.h5";
-  const std::string cmd = "cd '" + dir.string() +
-                          "' && { OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" +
-                          PHSIM_MPIEXEC + "' -n 2 --oversubscribe '" + PHSIM_EXE + "' " + args +
-                          " >job.out 2>job.err & echo $! > pid; }";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const pid_t launcher = mpirun_in_background(args, false);
   std::vector<pid_t> ranks;
   for (int i = 0; i < 6000 && (ranks.size() < 2 || !fs::exists(dir / "shard_cut.h5.rank0.ckpt")); ++i) {
     ranks = phsim_pids("shard_cut.h5");
@@ -197,7 +203,6 @@ TEST_F(Mpi, SigtermToOneShardStopsEveryShardAtTheSameMonthAndTheJobResumes) {
   }
   ASSERT_EQ(ranks.size(), 2u);
   ::kill(ranks.back(), SIGTERM);  // one rank only: the stop is agreed among the shards
-  const pid_t launcher = std::stoi(slurp(dir / "pid"));
   for (int i = 0; i < 12000 && ::kill(launcher, 0) == 0; ++i) {
     int status = 0;
     if (::waitpid(launcher, &status, WNOHANG) == launcher) break;

@@ -42,14 +42,6 @@ class DynamicsDraws {
   PHSIM_HD DynamicsDraws(std::uint32_t seed, std::uint32_t member_id, std::uint32_t month,
                          std::uint32_t replicate)
       : m_rng(seed, RngStream::Dynamics, member_id, month, replicate) {}
-  /// The same, with blocks 0 and 1 already drawn (`first` holds them).
-  PHSIM_HD DynamicsDraws(std::uint32_t seed, std::uint32_t member_id, std::uint32_t month,
-                         std::uint32_t replicate, const RandomBlock* first)
-      : DynamicsDraws(seed, member_id, month, replicate) {
-    m_buf[0] = first[0];
-    m_buf[1] = first[1];
-    m_have = 3u;
-  }
   PHSIM_HD std::uint32_t word(int block, int w) {
     if (!(m_have & (1u << block))) {
       m_buf[block] = m_rng.block(static_cast<std::uint32_t>(block));
@@ -166,29 +158,18 @@ struct StepMember {
   int m_moy = m_month % 12;      ///< month of the year, 0 = January (derived; leave default)
 
   PHSIM_HD void operator()(std::uint64_t i) const {
-    const std::uint8_t status = m_m.status[i];
-    if (!(status & kAlive)) return;
-    const std::uint32_t replicate = replicate_of(i);
-    const StepTablesView& t = m_tables[replicate];
-    DynamicsDraws d(m_seed, m_m.member_id[i], static_cast<std::uint32_t>(m_month), t.rng_replicate);
-    step(i, status, replicate, d);
-  }
-
-  /// Replicate of slot i.
-  PHSIM_HD std::uint32_t replicate_of(std::uint64_t i) const {
-    return i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity);
-  }
-
-  /// The month of the live member in slot i (status = its status byte), Dynamics words from `d`.
-  PHSIM_HD void step(std::uint64_t i, std::uint8_t status, std::uint32_t replicate, DynamicsDraws& d) const {
     const MemberView& m = m_m;
+    std::uint8_t status = m.status[i];
+    if (!(status & kAlive)) return;
     status = static_cast<std::uint8_t>(status & ~kDeliveredThisMonth);
+    const auto replicate = i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity);
     const StepTablesView& t = m_tables[replicate];
     const int moy = m_moy;
     const int age_months = m_month - m.birth_month[i];
     int age = age_months / 12;
     if (age > kMaxAgeYears) age = kMaxAgeYears;
     const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
+    DynamicsDraws d(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), t.rng_replicate);
     unsigned long long* events =
         m_events + (static_cast<std::uint64_t>(replicate) * t.n_contracts + m.contract[i]) * kEventFieldCount;
 

@@ -22,9 +22,6 @@
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
 #include "sim/nvtx.hpp"
-#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
-#include "sim/philox_lanes.hpp"
-#endif
 #include "sim/population.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/tally.hpp"
@@ -175,63 +172,6 @@ struct IsDelivered {
   PHSIM_HD bool operator()(std::uint8_t status) const { return (status & kDeliveredThisMonth) != 0; }
 };
 
-#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
-/// The monthly step on the CPU: slots in chunks of kPhiloxLanes whose Dynamics blocks 0 and 1
-/// (needed by every enrolled member) are drawn together by the vector Philox; chunks in groups
-/// of kGroupSlots slots. The scheduler hands each thread a contiguous range of groups; group j
-/// is the (j × a prime) mod n-th, so every thread gets its share of enrolled, pool and free slots
-/// (they lie in that order in each replicate). The same words and atomic integer sums as
-/// StepMember slot by slot: identical results.
-struct StepMemberChunks {
-  static constexpr std::uint64_t kGroupSlots = 4096;
-  static constexpr std::uint64_t kScatterPrime = 2654435761ull;
-  StepMember step;
-  std::uint64_t slots;
-  std::uint64_t groups;
-
-  void operator()(std::uint64_t j) const {
-    const std::uint64_t g = (j * kScatterPrime) % groups;
-    const std::uint64_t end = std::min(slots, (g + 1) * kGroupSlots);
-    for (std::uint64_t first = g * kGroupSlots; first < end; first += cpu::kPhiloxLanes) {
-      run_chunk(first, std::min<std::uint64_t>(cpu::kPhiloxLanes, end - first));
-    }
-  }
-
-  void run_chunk(std::uint64_t first, std::uint64_t n) const {
-    const MemberView& m = step.m_m;
-    std::uint32_t live = 0;
-    for (std::uint64_t l = 0; l < n; ++l) live |= (m.status[first + l] & kAlive) ? 1u << l : 0u;
-    if (!live) return;
-    const auto month = static_cast<std::uint32_t>(step.m_month);
-    const std::uint32_t replicate = step.replicate_of(first);
-    const bool one_replicate = step.replicate_of(first + n - 1) == replicate;
-    cpu::PhiloxLanes ctr;
-    for (std::uint64_t l = 0; l < cpu::kPhiloxLanes; ++l) {
-      const std::uint64_t i = first + (l < n ? l : 0);
-      ctr.word[0][l] = m.member_id[i];
-      ctr.word[1][l] = month;
-      ctr.word[2][l] = step.m_tables[one_replicate ? replicate : step.replicate_of(i)].rng_replicate;
-      ctr.word[3][l] = 0;
-    }
-    const auto stream = static_cast<std::uint32_t>(RngStream::Dynamics);
-    cpu::PhiloxLanes blocks[2];
-    cpu::philox_lanes(step.m_seed, stream, ctr, blocks[0]);
-    for (auto& w : ctr.word[3]) w = 1;
-    cpu::philox_lanes(step.m_seed, stream, ctr, blocks[1]);
-    do {
-      const std::uint32_t l = lowest_set_bit(live);
-      live &= live - 1u;
-      const std::uint64_t i = first + l;
-      const RandomBlock pre[2] = {{{blocks[0].word[0][l], blocks[0].word[1][l], blocks[0].word[2][l], blocks[0].word[3][l]}},
-                                  {{blocks[1].word[0][l], blocks[1].word[1][l], blocks[1].word[2][l], blocks[1].word[3][l]}}};
-      const std::uint32_t r = one_replicate ? replicate : step.replicate_of(i);
-      DynamicsDraws d(step.m_seed, ctr.word[0][l], month, ctr.word[2][l], pre);
-      step.step(i, m.status[i], r, d);
-    } while (live);
-  }
-};
-#endif
-
 class ThrustEngine final : public Engine {
  public:
   ThrustEngine(const EngineOptions& options, int threads) : m_options(options), m_threads(threads) {}
@@ -315,16 +255,8 @@ class ThrustEngine final : public Engine {
   void step_month(std::int32_t month) override {
     const NvtxRange range("phsim step_month");
     PHSIM_EXPECTS(!m_steps.empty(), "step_month before set_step_tables", UsageError);
-    const StepMember step{m_state.view(), raw(m_views), raw(m_events), m_seed, m_layout.capacity, month};
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
-    for_each_slot(step);
-#else
-    const std::uint64_t groups =
-        (m_state.size() + StepMemberChunks::kGroupSlots - 1) / StepMemberChunks::kGroupSlots;
-    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                     thrust::counting_iterator<std::uint64_t>(groups),
-                     StepMemberChunks{step, m_state.size(), groups});
-#endif
+    for_each_slot(StepMember{m_state.view(), raw(m_views), raw(m_events), m_seed,
+                             m_layout.capacity, month});
     create_newborns(month);
   }
 

@@ -5,7 +5,6 @@
 /// backend-specific (sim/tally_cpu.cpp, sim/tally_cuda.cu); this is the science they share.
 #include <cstdint>
 
-#include "kernels/atomic.hpp"
 #include "kernels/dynamics.hpp"
 #include "kernels/measures.hpp"
 #include "kernels/member.hpp"
@@ -77,30 +76,10 @@ PHSIM_HD void tally_member(const MemberView& m, const MeasureSpec* specs, const 
   }
 }
 
-/// A sink that adds atomically into three device arrays.
-struct AtomicTallySink {
-  unsigned long long* arrays[3];
-  PHSIM_HD void add(int array, std::uint64_t index, unsigned long long value) {
-    atomic_add(&arrays[array][index], value);
-  }
-};
-
 /// A sink over thread-private arrays (plain adds).
 struct LocalTallySink {
   unsigned long long* arrays[3];
   void add(int array, std::uint64_t index, unsigned long long value) { arrays[array][index] += value; }
-};
-
-/// Runs tally_member for one slot into an atomic sink (the generic device pass).
-struct TallyMember {
-  MemberView m_m;
-  const MeasureSpec* m_specs;
-  TallyShape m_shape;
-  AtomicTallySink m_sink;
-  PHSIM_HD void operator()(std::uint64_t i) const {
-    AtomicTallySink sink = m_sink;
-    tally_member(m_m, m_specs, m_shape, i, sink);
-  }
 };
 
 }  // namespace phsim

@@ -1,7 +1,7 @@
 #pragma once
 /// @file Year-end reduction of member state into integer tallies. The per-member science is
 /// kernels/tally.hpp; the reduction is backend-specific: thread-private arrays merged at the end
-/// on the CPU (sim/tally_cpu.cpp), atomics on the GPU (sim/tally_cuda.cu). Included only by
+/// on the CPU (sim/tally_cpu.cpp), warp-aggregated atomics on the GPU (sim/tally_cuda.cu). Included only by
 /// translation units of one backend (PHSIM_BACKEND_NS is cpu or cuda).
 #include "kernels/tally.hpp"
 

@@ -1,4 +1,7 @@
-// CUDA backend: year-end tallies with global atomics (integer, so order-independent).
+// CUDA backend: year-end tallies with global atomics (integer, so order-independent), aggregated
+// within each warp.
+#include <cooperative_groups.h>
+#include <cooperative_groups/reduce.h>
 #include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
@@ -6,6 +9,37 @@
 #include "sim/tally.hpp"
 
 namespace phsim::cuda {
+namespace {
+
+namespace cg = cooperative_groups;
+
+/// Atomic adds combined over the lanes of a warp that add to the same cell at the same time:
+/// members lie in contract order, so most lanes of a warp share a contract and a county, and
+/// one atomic per distinct cell replaces up to 32 on the same address. The lanes are grouped by
+/// the cell's address (whatever subset of the warp arrives together: any grouping gives the
+/// same integer sums), their values summed, and the group's first lane adds the sum.
+struct WarpAggregatedTallySink {
+  unsigned long long* arrays[3];
+  __device__ void add(int array, std::uint64_t index, unsigned long long value) {
+    unsigned long long* const cell = &arrays[array][index];
+    const cg::coalesced_group same_cell = cg::labeled_partition(cg::coalesced_threads(), cell);
+    const unsigned long long sum = cg::reduce(same_cell, value, cg::plus<unsigned long long>());
+    if (same_cell.thread_rank() == 0) atomicAdd(cell, sum);
+  }
+};
+
+struct TallyMemberAggregated {
+  MemberView m_m;
+  const MeasureSpec* m_specs;
+  TallyShape m_shape;
+  WarpAggregatedTallySink m_sink;
+  __device__ void operator()(std::uint64_t i) const {
+    WarpAggregatedTallySink sink = m_sink;
+    tally_member(m_m, m_specs, m_shape, i, sink);
+  }
+};
+
+}  // namespace
 
 void reduce_year_tallies(const MemberView& members, const MeasureSpec* specs,
                          const TallyShape& shape, unsigned long long* measure_cells,
@@ -13,8 +47,8 @@ void reduce_year_tallies(const MemberView& members, const MeasureSpec* specs,
   const std::uint64_t n = static_cast<std::uint64_t>(shape.replicates) * shape.capacity;
   thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                    thrust::counting_iterator<std::uint64_t>(n),
-                   TallyMember{members, specs, shape,
-                               AtomicTallySink{{measure_cells, group_cells, event_cells}}});
+                   TallyMemberAggregated{members, specs, shape,
+                                         WarpAggregatedTallySink{{measure_cells, group_cells, event_cells}}});
 }
 
 }  // namespace phsim::cuda

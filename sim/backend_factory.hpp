@@ -20,5 +20,10 @@ bool device_usable(int device, std::string* reason);
 std::string device_name(int device);
 /// Free device memory in bytes (0 when the device cannot be queried).
 std::uint64_t memory_available(int device);
+/// Theoretical peak memory bandwidth in bytes/s: memory clock × 2 (double data rate) × bus
+/// width (0 when the device cannot be queried).
+double peak_bandwidth(int device);
+/// Waits for the device's work to finish.
+void synchronize();
 }  // namespace cuda
 }  // namespace phsim

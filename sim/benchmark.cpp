@@ -78,6 +78,12 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
   r.member_months = static_cast<double>(o.members) * o.replicates * o.months;
   const double t = r.seconds_step + r.seconds_tally + r.seconds_policy;
   r.member_months_per_s = t > 0 ? r.member_months / t : 0;
+  r.bytes_moved_per_member_month = 2.0 * static_cast<double>(r.bytes_total) /
+                                   (static_cast<double>(o.members) * o.replicates);
+  r.bandwidth_copy = engine.copy_bandwidth(kBandwidthProbeBytes);
+  r.bandwidth_peak = engine.peak_bandwidth();
+  const double roof = r.bandwidth_peak > 0 ? r.bandwidth_peak : r.bandwidth_copy;
+  r.roofline_fraction = roof > 0 ? r.bytes_moved_per_member_month * r.member_months_per_s / roof : 0;
   return r;
 }
 
@@ -92,7 +98,12 @@ std::string to_json(const BenchmarkResult& r) {
      << ", \"bytes_total\": " << r.bytes_total << ", \"member_months\": " << r.member_months
      << ", \"seconds_setup\": " << r.seconds_setup << ", \"seconds_step\": " << r.seconds_step
      << ", \"seconds_tally\": " << r.seconds_tally << ", \"seconds_policy\": " << r.seconds_policy
-     << ", \"seconds_output\": " << r.seconds_output << "}";
+     << ", \"seconds_output\": " << r.seconds_output
+     << ", \"bytes_moved_per_member_month\": " << r.bytes_moved_per_member_month
+     << ", \"bandwidth_copy_gbs\": " << r.bandwidth_copy / 1e9
+     << ", \"bandwidth_peak_gbs\": " << r.bandwidth_peak / 1e9
+     << ", \"roofline_basis\": \"" << (r.bandwidth_peak > 0 ? "peak" : "copy") << "\""
+     << ", \"roofline_fraction\": " << r.roofline_fraction << "}";
   return os.str();
 }
 
@@ -102,12 +113,17 @@ std::string to_text(const BenchmarkResult& r) {
                 "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s))\n"
                 "  member-months/s  %.4g\n"
                 "  state            %llu bytes per member slot, %llu slots, %.1f MiB\n"
-                "  time             setup %.3f s | step %.3f s | tally %.3f s | policy %.3f s | output %.3f s\n",
+                "  time             setup %.3f s | step %.3f s | tally %.3f s | policy %.3f s | output %.3f s\n"
+                "  memory traffic   %.0f bytes per member-month (model: state read and written monthly)\n"
+                "  roofline         %.3g%% of %.4g GB/s (%s)\n",
                 static_cast<unsigned long long>(r.options.members), r.options.replicates,
                 r.options.months, r.backend.c_str(), r.device.c_str(), r.threads,
                 r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
                 static_cast<unsigned long long>(r.slots), static_cast<double>(r.bytes_total) / (1 << 20),
-                r.seconds_setup, r.seconds_step, r.seconds_tally, r.seconds_policy, r.seconds_output);
+                r.seconds_setup, r.seconds_step, r.seconds_tally, r.seconds_policy, r.seconds_output,
+                r.bytes_moved_per_member_month, 100.0 * r.roofline_fraction,
+                (r.bandwidth_peak > 0 ? r.bandwidth_peak : r.bandwidth_copy) / 1e9,
+                r.bandwidth_peak > 0 ? "device peak" : "measured copy bandwidth");
   return buf;
 }
 

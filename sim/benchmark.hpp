@@ -29,7 +29,18 @@ struct BenchmarkResult {
   double member_months_per_s = 0;     ///< member-months / (step + tally + policy time)
   std::uint64_t bytes_per_member = 0; ///< device state per member slot
   std::uint64_t bytes_total = 0;      ///< device state of all slots
+  /// Model of the step's memory traffic: every state byte of every slot read and written once a
+  /// month, per member-month credited (an upper bound of what the step must move).
+  double bytes_moved_per_member_month = 0;
+  double bandwidth_copy = 0;          ///< bytes/s of a device-memory copy (read + write), measured
+  double bandwidth_peak = 0;          ///< theoretical peak bytes/s of the device; 0 when unknown
+  /// bytes_moved_per_member_month × member_months_per_s over bandwidth_peak (bandwidth_copy
+  /// when the peak is unknown, as on the CPU): the fraction of the memory roofline reached.
+  double roofline_fraction = 0;
 };
+
+/// Bytes of the device-memory copy that measures the bandwidth.
+inline constexpr std::uint64_t kBandwidthProbeBytes = 256ull << 20;
 
 /// Runs `months` monthly steps (a tally after each December and at the end) and times them.
 BenchmarkResult run_benchmark(const BenchmarkOptions& options, const ReferenceData& data,

@@ -1,4 +1,5 @@
 // The Thrust engine, compiled once per backend (namespace phsim::cpu or phsim::cuda).
+#include <thrust/copy.h>
 #include <thrust/count.h>
 #include <thrust/execution_policy.h>
 #include <thrust/fill.h>
@@ -7,6 +8,7 @@
 #include <thrust/iterator/counting_iterator.h>
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -188,6 +190,29 @@ class ThrustEngine final : public Engine {
 
   int threads() const override { return m_threads; }
 
+  double copy_bandwidth(std::uint64_t bytes) override {
+    const thrust::device_vector<std::uint64_t> from(bytes / 8, 1ull);
+    thrust::device_vector<std::uint64_t> to(from.size());
+    double best = 0;
+    for (int trial = 0; trial < 3; ++trial) {
+      synchronize();
+      const auto t0 = std::chrono::steady_clock::now();
+      thrust::copy(thrust::device, from.begin(), from.end(), to.begin());
+      synchronize();
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (s > 0) best = std::max(best, 2.0 * static_cast<double>(from.size() * 8) / s);
+    }
+    return best;
+  }
+
+  double peak_bandwidth() const override {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    return cuda::peak_bandwidth(m_options.device);
+#else
+    return 0;
+#endif
+  }
+
   void synthesize(const SynthesisTables& tables, const PopulationLayout& layout,
                   std::uint32_t seed, std::uint32_t replicates, std::int32_t start_month,
                   std::uint32_t first_replicate) override {
@@ -343,6 +368,12 @@ class ThrustEngine final : public Engine {
   }
 
  private:
+  static void synchronize() {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    cuda::synchronize();
+#endif
+  }
+
   template <class F>
   void for_each_slot(F f) {
     thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),

@@ -92,6 +92,11 @@ class Engine {
   virtual std::string device_name() const = 0;
   /// CPU threads in use (1 for CUDA: the host side is single-threaded).
   virtual int threads() const = 0;
+  /// Memory bandwidth of the backend's memory measured by copying a buffer of `bytes` bytes
+  /// there (best of three copies; bytes read plus bytes written per second).
+  virtual double copy_bandwidth(std::uint64_t bytes) = 0;
+  /// Theoretical peak memory bandwidth in bytes/s; 0 when unknown (CPU).
+  virtual double peak_bandwidth() const = 0;
 
   /// Replaces the state with a new population for each of `replicates` replicates laid out as
   /// `layout`, drawn from `tables` with `seed`, ages as of month index `start_month`. The

@@ -154,6 +154,53 @@ TEST_F(CliTest, BadFlagValuesNameTheFlag) {
   }
 }
 
+TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
+  const Result r = phsim("bench --members 20000 --months 13 --replicates 2 --threads 1 --json", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("backend"), "cpu");
+  EXPECT_EQ(j.at("members"), 20000);
+  EXPECT_EQ(j.at("months"), 13);
+  EXPECT_EQ(j.at("replicates"), 2);
+  EXPECT_EQ(j.at("threads"), 1);
+  EXPECT_FALSE(j.at("device").get<std::string>().empty());
+  const double member_months = j.at("member_months").get<double>();
+  EXPECT_EQ(member_months, 20000.0 * 13 * 2);
+  // Throughput is member-months over the timed phases (JSON carries 6 significant digits).
+  const double busy = j.at("seconds_step").get<double>() + j.at("seconds_tally").get<double>() +
+                      j.at("seconds_policy").get<double>();
+  const double rate = j.at("member_months_per_s").get<double>();
+  EXPECT_GT(j.at("seconds_tally").get<double>(), 0.0);  // after December and at the end
+  EXPECT_NEAR(rate * busy / member_months, 1.0, 1e-4);
+  // State per member slot within the 64-byte budget; slots: the enrolled members, the
+  // ever-enrolled pool (0.31 per member) and newborn room, for both replicates.
+  const double bytes = j.at("bytes_per_member").get<double>();
+  const double slots = j.at("slots").get<double>();
+  EXPECT_GT(bytes, 0.0);
+  EXPECT_LE(bytes, 64.0);
+  EXPECT_GT(slots, 2 * 20000 * 1.31);
+  EXPECT_LT(slots, 2 * 20000 * 1.6);
+  EXPECT_EQ(j.at("bytes_total").get<double>(), slots * bytes);
+  // The traffic model (state read and written once a month) and the roofline fraction it gives
+  // against the measured copy bandwidth (no theoretical peak on the CPU).
+  const double moved = j.at("bytes_moved_per_member_month").get<double>();
+  EXPECT_NEAR(moved / (2.0 * slots * bytes / (2 * 20000)), 1.0, 1e-5);
+  const double copy_gbs = j.at("bandwidth_copy_gbs").get<double>();
+  EXPECT_GT(copy_gbs, 0.1);
+  EXPECT_LT(copy_gbs, 1e4);
+  EXPECT_EQ(j.at("bandwidth_peak_gbs").get<double>(), 0.0);
+  EXPECT_EQ(j.at("roofline_basis"), "copy");
+  EXPECT_NEAR(j.at("roofline_fraction").get<double>() / (moved * rate / (copy_gbs * 1e9)), 1.0, 1e-4);
+  // The readable form and a bad flag.
+  const Result text = phsim("bench --members 5000 --months 1 --threads 1", m_dir);
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("member-months/s"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("roofline"), std::string::npos) << text.out;
+  const Result bad = phsim("bench --members 5000 --months 0 --json", m_dir);
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("--months"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, CudaBackendWithoutDeviceFailsClearly) {
   const Result r = phsim("run --members 1000 --backend cuda --out x.h5 -q", m_dir);
   if (r.status == 0) GTEST_SKIP() << "a CUDA device is present";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <type_traits>
 
@@ -128,6 +129,40 @@ std::uint64_t results_bytes_per_replicate(const ReferenceData& data, int years, 
   // 35 county x plan arrays, plan effort and the two measure tallies per measure, group tallies.
   return 8 * (cells * (35 + 3 * k) + 2 * data.counties.size() * k * kRaceCount * static_cast<std::uint64_t>(years) +
               2 * interventions * static_cast<std::uint64_t>(years) + 64);
+}
+
+std::uint32_t plan_batch(const ReferenceData& data, const RunSettings& run, std::uint64_t members,
+                         std::uint32_t replicates, std::size_t scenarios, Backend backend,
+                         bool holds_all_results, const MemoryBudget& memory) {
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  const ModelParameters params = read_model_parameters(data);
+  const PopulationLayout layout =
+      population_layout(members, pool_members(members, params), run.years, params);
+  const double state = static_cast<double>(layout.capacity) * kBytesPerMember;  // per replicate
+  const double results = static_cast<double>(results_bytes_per_replicate(data, run.years, 8)) *
+                         (holds_all_results ? run.replicates : replicates) * static_cast<double>(scenarios);
+  const double host = static_cast<double>(memory.host);
+  char msg[320];
+  if (host > 0 && results > 0.5 * host) {
+    std::snprintf(msg, sizeof msg,
+                  "the results of %d replicate(s) x %zu scenario(s) need %.1f GiB of memory but %.1f GiB "
+                  "is available; reduce --replicates or --years",
+                  run.replicates, scenarios, results / kGiB, host / kGiB);
+    throw UsageError(msg);
+  }
+  const double have = static_cast<double>(memory.backend) - (backend == Backend::Cpu ? results : 0.0);
+  if (memory.backend == 0) return std::max(replicates, 1u);  // unknown: no batching
+  const double fit = std::floor(0.9 * have / state);
+  if (fit < 1) {
+    std::snprintf(msg, sizeof msg,
+                  "one replicate needs %.1f GiB of member state (%llu slots x %u bytes) but %.1f GiB of "
+                  "memory is available; reduce --members, or split the members over MPI ranks "
+                  "(--shard members)",
+                  state / kGiB, static_cast<unsigned long long>(layout.capacity), kBytesPerMember,
+                  std::max(have, 0.0) / kGiB);
+    throw UsageError(msg);
+  }
+  return static_cast<std::uint32_t>(std::min<double>(fit, std::max(replicates, 1u)));
 }
 
 std::pair<std::size_t, std::size_t> shard_counties(const ReferenceData& data, int shard, int shards) {

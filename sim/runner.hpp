@@ -133,6 +133,21 @@ void append_replicates(ScenarioResults& into, const ScenarioResults& more);
 /// Bytes of ScenarioResults per replicate (host memory that batching does not reduce).
 std::uint64_t results_bytes_per_replicate(const ReferenceData& data, int years, std::size_t interventions);
 
+/// Memory a run may use, in bytes; 0 = unknown.
+struct MemoryBudget {
+  std::uint64_t host = 0;     ///< host memory available (results are held there)
+  std::uint64_t backend = 0;  ///< free memory of the backend (the host for the CPU, else the GPU)
+};
+
+/// Replicates per batch: as many of `replicates` as fit 90% of the backend's free memory,
+/// after the results of the whole run (held on the host, by rank 0 for all replicates:
+/// `holds_all_results`). Throws UsageError, naming the figures, for a run whose results need
+/// more than half the host memory or whose single replicate does not fit. An unknown backend
+/// memory runs every replicate at once.
+std::uint32_t plan_batch(const ReferenceData& data, const RunSettings& run, std::uint64_t members,
+                         std::uint32_t replicates, std::size_t scenarios, Backend backend,
+                         bool holds_all_results, const MemoryBudget& memory);
+
 /// A scenario stopped between two months: with the scenario itself, all a run needs to
 /// continue bit-identically.
 struct ScenarioCheckpoint {

@@ -178,43 +178,6 @@ class Progress {
   std::chrono::steady_clock::time_point m_start;
 };
 
-/// Replicates per batch: as many of `replicates` as fit 90% of the backend's free memory,
-/// after the results of the whole run (held on the host, by rank 0 for all replicates).
-/// Refuses, before allocating, a run whose results or single replicate do not fit.
-std::uint32_t plan_batch(const ReferenceData& data, const RunSettings& run, std::uint64_t members,
-                         std::uint32_t replicates, std::size_t scenarios, const EngineOptions& eo,
-                         bool holds_all_results) {
-  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  const ModelParameters params = read_model_parameters(data);
-  const PopulationLayout layout =
-      population_layout(members, pool_members(members, params), run.years, params);
-  const double state = static_cast<double>(layout.capacity) * kBytesPerMember;  // per replicate
-  const double results = static_cast<double>(results_bytes_per_replicate(data, run.years, 8)) *
-                         (holds_all_results ? run.replicates : replicates) * static_cast<double>(scenarios);
-  const double host = static_cast<double>(host_memory_available());
-  char msg[320];
-  if (host > 0 && results > 0.5 * host) {
-    std::snprintf(msg, sizeof msg,
-                  "the results of %d replicate(s) x %zu scenario(s) need %.1f GiB of memory but %.1f GiB "
-                  "is available; reduce --replicates or --years",
-                  run.replicates, scenarios, results / kGiB, host / kGiB);
-    throw UsageError(msg);
-  }
-  const double have = static_cast<double>(memory_available(eo)) - (eo.backend == Backend::Cpu ? results : 0.0);
-  if (have <= 0 && memory_available(eo) == 0) return std::max(replicates, 1u);  // unknown: no batching
-  const double fit = std::floor(0.9 * have / state);
-  if (fit < 1) {
-    std::snprintf(msg, sizeof msg,
-                  "one replicate needs %.1f GiB of member state (%llu slots x %u bytes) but %.1f GiB of "
-                  "memory is available; reduce --members, or split the members over MPI ranks "
-                  "(--shard members)",
-                  state / kGiB, static_cast<unsigned long long>(layout.capacity), kBytesPerMember,
-                  std::max(have, 0.0) / kGiB);
-    throw UsageError(msg);
-  }
-  return static_cast<std::uint32_t>(std::min<double>(fit, std::max(replicates, 1u)));
-}
-
 /// Writes the machine-readable run summary (--summary-json) atomically.
 void write_summary_json(const std::string& path, const nlohmann::json& summary) {
   const std::string tmp = path + ".partial";
@@ -340,7 +303,8 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   std::uint32_t batch = o.batch_replicates
                             ? checked<std::uint32_t>("--batch-replicates", *o.batch_replicates, 1, 100000)
                             : plan_batch(data, scenarios.front().run, shard_members, my_replicates,
-                                         scenarios.size(), eo, cluster.rank() == 0);
+                                         scenarios.size(), eo.backend, cluster.rank() == 0,
+                                         MemoryBudget{host_memory_available(), memory_available(eo)});
   if (o.resume && my_replicates > 0) batch = resume_from.header.batch_replicates;  // same units
   batch = std::max(1u, std::min(batch, std::max(my_replicates, 1u)));
   auto engine = make_engine(eo);

@@ -11,6 +11,7 @@
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
 #include "sim/runner.hpp"
+#include "sim/step_tables.hpp"
 
 namespace phsim {
 namespace {
@@ -91,6 +92,46 @@ TEST(MemberShards, CountyRangesCoverEveryCountyOnceWithBalancedEnrollment) {
     EXPECT_EQ(next, counties);
   }
   EXPECT_THROW(shard_counties(data(), 0, static_cast<int>(counties) + 1), UsageError);
+}
+
+}  // namespace
+}  // namespace phsim
+
+namespace phsim {
+namespace {
+
+// The performance target "the full enrollment with 100 replicates runs on one 80 GB GPU by
+// batching": the batch holds as many replicates as fit 90% of the device memory, no more.
+TEST(BatchPlan, FullEnrollmentWithHundredReplicatesRunsOnAn80GBGpuInBatches) {
+  RunSettings run;
+  run.years = 5;
+  run.replicates = 100;
+  const auto members = static_cast<std::uint64_t>(data().total_enrollment());
+  const MemoryBudget gpu80{256ull << 30, 80'000'000'000ull};
+  const std::uint32_t batch = plan_batch(data(), run, members, 100, 1, Backend::Cuda, true, gpu80);
+  // Member state of one replicate, from the layout: slots (members, pool, newborn room) x bytes.
+  const ModelParameters params = read_model_parameters(data());
+  const PopulationLayout layout = population_layout(members, pool_members(members, params), run.years, params);
+  const double state = static_cast<double>(layout.capacity) * kBytesPerMember;
+  RecordProperty("replicates_per_batch", static_cast<int>(batch));
+  EXPECT_GT(state, 1e9);  // about 1.2 GB: 100 replicates (120 GB) cannot run at once
+  EXPECT_GE(batch, 1u);
+  EXPECT_LT(batch, 100u);
+  EXPECT_LE(batch * state, 0.9 * 80e9);
+  EXPECT_GT((batch + 1) * state, 0.9 * 80e9);
+  // Unknown device memory runs everything at once; a device smaller than one replicate, or
+  // results larger than half the host memory, are refused before anything is allocated.
+  EXPECT_EQ(plan_batch(data(), run, members, 100, 1, Backend::Cuda, true, {256ull << 30, 0}), 100u);
+  EXPECT_THROW(plan_batch(data(), run, members, 100, 1, Backend::Cuda, true, {256ull << 30, 1ull << 30}),
+               UsageError);
+  EXPECT_THROW(plan_batch(data(), run, members, 100, 1, Backend::Cuda, true, {1ull << 30, 80'000'000'000ull}),
+               UsageError);
+  // On the CPU the results come out of the same memory as the member state.
+  const MemoryBudget cpu64{64ull << 30, 64ull << 30};
+  const double results = static_cast<double>(results_bytes_per_replicate(data(), run.years, 8)) * 100;
+  const std::uint32_t cpu_batch = plan_batch(data(), run, members, 100, 1, Backend::Cpu, true, cpu64);
+  EXPECT_LE(cpu_batch * state, 0.9 * (static_cast<double>(64ull << 30) - results));
+  EXPECT_GT((cpu_batch + 1) * state, 0.9 * (static_cast<double>(64ull << 30) - results));
 }
 
 }  // namespace

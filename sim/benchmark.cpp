@@ -82,7 +82,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
                                    (static_cast<double>(o.members) * o.replicates);
   r.bandwidth_copy = engine.copy_bandwidth(kBandwidthProbeBytes);
   r.bandwidth_peak = engine.peak_bandwidth();
-  const double roof = r.bandwidth_peak > 0 ? r.bandwidth_peak : r.bandwidth_copy;
+  const double roof = r.roofline_bandwidth();
   r.roofline_fraction = roof > 0 ? r.bytes_moved_per_member_month * r.member_months_per_s / roof : 0;
   return r;
 }
@@ -122,7 +122,7 @@ std::string to_text(const BenchmarkResult& r) {
                 static_cast<unsigned long long>(r.slots), static_cast<double>(r.bytes_total) / (1 << 20),
                 r.seconds_setup, r.seconds_step, r.seconds_tally, r.seconds_policy, r.seconds_output,
                 r.bytes_moved_per_member_month, 100.0 * r.roofline_fraction,
-                (r.bandwidth_peak > 0 ? r.bandwidth_peak : r.bandwidth_copy) / 1e9,
+                r.roofline_bandwidth() / 1e9,
                 r.bandwidth_peak > 0 ? "device peak" : "measured copy bandwidth");
   return buf;
 }

@@ -37,6 +37,9 @@ struct BenchmarkResult {
   /// bytes_moved_per_member_month × member_months_per_s over bandwidth_peak (bandwidth_copy
   /// when the peak is unknown, as on the CPU): the fraction of the memory roofline reached.
   double roofline_fraction = 0;
+
+  /// The bandwidth the roofline is taken against: the peak when known, else the measured copy.
+  double roofline_bandwidth() const { return bandwidth_peak > 0 ? bandwidth_peak : bandwidth_copy; }
 };
 
 /// Bytes of the device-memory copy that measures the bandwidth.

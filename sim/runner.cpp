@@ -150,8 +150,8 @@ std::uint32_t plan_batch(const ReferenceData& data, const RunSettings& run, std:
                   run.replicates, scenarios, results / kGiB, host / kGiB);
     throw UsageError(msg);
   }
-  const double have = static_cast<double>(memory.backend) - (backend == Backend::Cpu ? results : 0.0);
   if (memory.backend == 0) return std::max(replicates, 1u);  // unknown: no batching
+  const double have = static_cast<double>(memory.backend) - (backend == Backend::Cpu ? results : 0.0);
   const double fit = std::floor(0.9 * have / state);
   if (fit < 1) {
     std::snprintf(msg, sizeof msg,

@@ -94,12 +94,6 @@ TEST(MemberShards, CountyRangesCoverEveryCountyOnceWithBalancedEnrollment) {
   EXPECT_THROW(shard_counties(data(), 0, static_cast<int>(counties) + 1), UsageError);
 }
 
-}  // namespace
-}  // namespace phsim
-
-namespace phsim {
-namespace {
-
 // The performance target "the full enrollment with 100 replicates runs on one 80 GB GPU by
 // batching": the batch holds as many replicates as fit 90% of the device memory, no more.
 TEST(BatchPlan, FullEnrollmentWithHundredReplicatesRunsOnAn80GBGpuInBatches) {

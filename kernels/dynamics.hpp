@@ -30,11 +30,7 @@
 namespace phsim {
 
 /// Number of set bits among the 12 month bits.
-PHSIM_HD inline int months_enrolled(std::uint16_t mask) {
-  int n = 0;
-  for (int m = 0; m < 12; ++m) n += (mask >> m) & 1u;
-  return n;
-}
+PHSIM_HD inline int months_enrolled(std::uint16_t mask) { return count_set_bits(mask & 0x0fffu); }
 
 /// Lazily drawn blocks of the Dynamics stream.
 class DynamicsDraws {

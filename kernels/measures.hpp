@@ -41,6 +41,15 @@ PHSIM_HD inline std::uint32_t lowest_set_bit(std::uint32_t mask) {
 #endif
 }
 
+/// Number of set bits of a mask.
+PHSIM_HD inline int count_set_bits(std::uint32_t mask) {
+#if defined(__CUDA_ARCH__)
+  return __popc(mask);
+#else
+  return __builtin_popcount(mask);
+#endif
+}
+
 /// What the measures need to know about a member in one month.
 struct MeasureContext {
   int age_months;      ///< age now, months
@@ -199,9 +208,7 @@ PHSIM_HD inline std::uint8_t update_measure(const MeasureSpec& s, std::uint8_t s
 /// one month missing (one gap of at most 45 days, at monthly resolution).
 PHSIM_HD inline bool continuously_enrolled(std::uint16_t enrolled_months) {
   if (!(enrolled_months & (1u << 11))) return false;
-  int missing = 0;
-  for (int m = 0; m < 12; ++m) missing += (enrolled_months >> m) & 1u ? 0 : 1;
-  return missing <= 1;
+  return count_set_bits(enrolled_months & 0x0fffu) >= 11;
 }
 
 /// Year-end contribution of one member to one measure: denominator and numerator counts (events

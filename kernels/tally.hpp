@@ -4,11 +4,13 @@
 /// (member-months, ED visits, inpatient days, cost) by contract. The reduction over members is
 /// backend-specific (sim/tally_cpu.cpp, sim/tally_cuda.cu); this is the science they share.
 #include <cstdint>
+#include <limits>
 
 #include "kernels/dynamics.hpp"
 #include "kernels/measures.hpp"
 #include "kernels/member.hpp"
 #include "kernels/step_tables.hpp"
+#include "kernels/synthesis.hpp"
 
 namespace phsim {
 
@@ -38,11 +40,75 @@ struct TallyShape {
   std::uint64_t event_cells() const { return static_cast<std::uint64_t>(replicates) * contracts * kEventFieldCount; }
 };
 
+/// The measures and, for each member, the ones the member can count in at year end, so the
+/// tally reads no other state byte (the skipped ones would evaluate to nothing):
+///  - follow-up measures count the events of the year, whatever the member is at its end;
+///  - every other kind needs continuous enrollment;
+///  - milestone measures count a milestone reached during the year, so the age at Dec 31 is
+///    within 11 months after a milestone age;
+///  - the rest count the population by age at Dec 31, sex and conditions (in_population).
+/// Passed by value (about 1.2 KB): no device allocation.
+struct TallyMeasures {
+  const MeasureSpec* specs;  ///< [TallyShape::measures], where the kernel reads them
+  std::uint32_t any_enrollment;  ///< measures counted without continuous enrollment
+  /// Measures counted for continuously enrolled members, by age at Dec 31 in whole years
+  /// (capped at kMaxAgeYears) and sex: [years * 2 + female].
+  std::uint32_t by_age_sex[(kMaxAgeYears + 1) * 2];
+  std::uint32_t by_conditions[64];  ///< ... and by condition bits
+
+  PHSIM_HD std::uint32_t countable(int age_dec_months, bool female, std::uint8_t conditions,
+                                   bool continuously_enrolled_year) const {
+    if (!continuously_enrolled_year) return any_enrollment;
+    int years = age_dec_months < 0 ? 0 : age_dec_months / 12;
+    if (years > kMaxAgeYears) years = kMaxAgeYears;
+    return any_enrollment | (by_age_sex[years * 2 + (female ? 1 : 0)] & by_conditions[conditions & 63u]);
+  }
+};
+
+/// Builds TallyMeasures from host copies of the `n` specs; `device_specs` is the kernel's copy.
+inline TallyMeasures make_tally_measures(const MeasureSpec* host_specs, std::uint32_t n,
+                                         const MeasureSpec* device_specs) {
+  TallyMeasures t{};
+  t.specs = device_specs;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const MeasureSpec& s = host_specs[k];
+    const std::uint32_t bit = 1u << k;
+    if (s.kind == MeasureKind::Followup) {
+      t.any_enrollment |= bit;
+      continue;
+    }
+    const bool milestone = s.kind == MeasureKind::CountInWindow && s.anchor == Anchor::Milestone;
+    // Does any age at Dec 31 in [lo, hi] months count?
+    const auto counts_between = [&](int lo, int hi) {
+      if (!milestone) return lo <= s.age_hi && hi >= s.age_lo;
+      for (int j = 0; j < s.n_milestones; ++j) {
+        if (lo <= s.milestones[j] + 11 && hi >= s.milestones[j]) return true;
+      }
+      return false;
+    };
+    for (int years = 0; years <= kMaxAgeYears; ++years) {
+      const int hi = years == kMaxAgeYears ? std::numeric_limits<int>::max() : years * 12 + 11;
+      if (!counts_between(years * 12, hi)) continue;
+      for (int female = 0; female < 2; ++female) {
+        if (!milestone && s.sex == SexFilter::Female && !female) continue;
+        if (!milestone && s.sex == SexFilter::Male && female) continue;
+        t.by_age_sex[years * 2 + female] |= bit;
+      }
+    }
+    for (std::uint32_t c = 0; c < 64; ++c) {
+      if (milestone || s.condition == Condition::None || (c & condition_bit(s.condition))) {
+        t.by_conditions[c] |= bit;
+      }
+    }
+  }
+  return t;
+}
+
 /// Adds one member's year-end contributions into `sink`, which provides
 /// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells.
 template <class Sink>
-PHSIM_HD void tally_member(const MemberView& m, const MeasureSpec* specs, const TallyShape& shape,
-                           std::uint64_t i, Sink& sink) {
+PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
+                           const TallyShape& shape, std::uint64_t i, Sink& sink) {
   if (!(m.status[i] & kAlive)) return;  // empty slots and members who died (already flushed)
   const auto r = static_cast<std::uint32_t>(i / shape.capacity);
   const std::uint32_t contract = m.contract[i];
@@ -60,10 +126,14 @@ PHSIM_HD void tally_member(const MemberView& m, const MeasureSpec* specs, const 
   const int age_dec = shape.december - m.birth_month[i];
   const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
   const std::uint8_t conditions = m.conditions[i];
+  std::uint32_t countable = measures.countable(age_dec, female, conditions, ce);
+  if (!countable) return;
   const std::uint32_t county = m.county[i], race = m.race[i];
-  for (std::uint32_t k = 0; k < shape.measures; ++k) {
-    const MeasureOutcome o =
-        evaluate_measure(specs[k], m.measure_state[k * m.stride + i], age_dec, female, conditions, ce);
+  do {
+    const std::uint32_t k = lowest_set_bit(countable);
+    countable &= countable - 1u;
+    const MeasureOutcome o = evaluate_measure(measures.specs[k], m.measure_state[k * m.stride + i],
+                                              age_dec, female, conditions, ce);
     if (o.den == 0) continue;
     const std::uint64_t c = shape.measure_cell(r, contract, k);
     const std::uint64_t g = shape.group_cell(r, county, k, race);
@@ -73,7 +143,7 @@ PHSIM_HD void tally_member(const MemberView& m, const MeasureSpec* specs, const 
       sink.add(0, c + 1, o.num);
       sink.add(1, g + 1, o.num);
     }
-  }
+  } while (countable);
 }
 
 /// A sink over thread-private arrays (plain adds).

@@ -96,6 +96,7 @@ struct DeviceStepTables {
   thrust::device_vector<std::uint32_t> contract_first, contract_count;
   thrust::device_vector<std::uint64_t> choice_cum, default_cum, incidence_thr;
   thrust::device_vector<std::uint64_t> condition_change_bound_thr;
+  std::vector<MeasureSpec> host_measures;
   thrust::device_vector<MeasureSpec> measures;
   thrust::device_vector<std::uint32_t> service_thr;
   thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
@@ -116,6 +117,7 @@ struct DeviceStepTables {
         default_cum(to_device(t.default_cum)),
         incidence_thr(to_device(t.incidence_thr)),
         condition_change_bound_thr(to_device(t.condition_change_bound_thr)),
+        host_measures(t.measures),
         measures(to_device(t.measures)),
         service_thr(to_device(t.service_thr)),
         practice_tier(to_device(t.practice_tier)),
@@ -291,8 +293,10 @@ class ThrustEngine final : public Engine {
                            m_steps.front()->scalars.n_measures, m_layout.capacity, december};
     thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
     thrust::device_vector<unsigned long long> group(shape.group_cells(), 0ull);
-    reduce_year_tallies(m_state.view(), raw(m_steps.front()->measures), shape, raw(measure),
-                        raw(group), raw(m_events));
+    const DeviceStepTables& tables = *m_steps.front();
+    reduce_year_tallies(m_state.view(),
+                        make_tally_measures(tables.host_measures.data(), shape.measures, raw(tables.measures)),
+                        shape, raw(measure), raw(group), raw(m_events));
     YearTallies out;
     const auto convert = [](const thrust::device_vector<unsigned long long>& v) {
       const auto h = to_host(v);
@@ -376,8 +380,18 @@ class ThrustEngine final : public Engine {
 
   template <class F>
   void for_each_slot(F f) {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+    // Thrust's OMP for_each splits the slots into one static range per thread, but a
+    // segment's slots cost unequal work (enrolled members first, then the pool, then free
+    // slots), so the last thread would finish early; chunks taken in turn balance them. Slots
+    // are independent, so the schedule cannot change results.
+    const auto n = static_cast<std::int64_t>(m_state.size());
+#pragma omp parallel for schedule(dynamic, 4096)
+    for (std::int64_t i = 0; i < n; ++i) f(static_cast<std::uint64_t>(i));
+#else
     thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                      thrust::counting_iterator<std::uint64_t>(m_state.size()), f);
+#endif
   }
 
   std::size_t county_count() const {

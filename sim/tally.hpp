@@ -9,7 +9,7 @@ namespace phsim {
 namespace PHSIM_BACKEND_NS {
 
 /// Adds every member's year-end contributions to the three device arrays (sizes from `shape`).
-void reduce_year_tallies(const MemberView& members, const MeasureSpec* device_specs,
+void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
                          unsigned long long* group_cells, unsigned long long* event_cells);
 

@@ -8,7 +8,7 @@
 
 namespace phsim::cpu {
 
-void reduce_year_tallies(const MemberView& members, const MeasureSpec* specs,
+void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
                          unsigned long long* group_cells, unsigned long long* event_cells) {
   const std::uint64_t n = static_cast<std::uint64_t>(shape.replicates) * shape.capacity;
@@ -21,7 +21,7 @@ void reduce_year_tallies(const MemberView& members, const MeasureSpec* specs,
     LocalTallySink sink{{local[0].data(), local[1].data(), local[2].data()}};
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
-      tally_member(members, specs, shape, static_cast<std::uint64_t>(i), sink);
+      tally_member(members, measures, shape, static_cast<std::uint64_t>(i), sink);
     }
 #pragma omp critical(phsim_tally_merge)
     for (int a = 0; a < 3; ++a) {

@@ -30,24 +30,24 @@ struct WarpAggregatedTallySink {
 
 struct TallyMemberAggregated {
   MemberView m_m;
-  const MeasureSpec* m_specs;
+  TallyMeasures m_measures;
   TallyShape m_shape;
   WarpAggregatedTallySink m_sink;
   __device__ void operator()(std::uint64_t i) const {
     WarpAggregatedTallySink sink = m_sink;
-    tally_member(m_m, m_specs, m_shape, i, sink);
+    tally_member(m_m, m_measures, m_shape, i, sink);
   }
 };
 
 }  // namespace
 
-void reduce_year_tallies(const MemberView& members, const MeasureSpec* specs,
+void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
                          unsigned long long* group_cells, unsigned long long* event_cells) {
   const std::uint64_t n = static_cast<std::uint64_t>(shape.replicates) * shape.capacity;
   thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                    thrust::counting_iterator<std::uint64_t>(n),
-                   TallyMemberAggregated{members, specs, shape,
+                   TallyMemberAggregated{members, measures, shape,
                                          WarpAggregatedTallySink{{measure_cells, group_cells, event_cells}}});
 }
 

@@ -321,7 +321,8 @@ TEST(Tally, MemberCountsIntoContractAndGroupCells) {
   std::vector<unsigned long long> measure(shape.measure_cells()), group(shape.group_cells()),
       events(shape.event_cells());
   LocalTallySink sink{{measure.data(), group.data(), events.data()}};
-  for (std::uint64_t i = 0; i < 2; ++i) tally_member(v, specs, shape, i, sink);
+  const TallyMeasures measures = make_tally_measures(specs, 1, specs);
+  for (std::uint64_t i = 0; i < 2; ++i) tally_member(v, measures, shape, i, sink);
   EXPECT_EQ(measure[shape.measure_cell(0, 1, 0)], 2u);
   EXPECT_EQ(measure[shape.measure_cell(0, 1, 0) + 1], 1u);
   EXPECT_EQ(group[shape.group_cell(0, 0, 0, 2) + 1], 1u);
@@ -333,6 +334,54 @@ TEST(Tally, MemberCountsIntoContractAndGroupCells) {
   EXPECT_EQ(events[shape.event_cell(0, 1) + kEvCostUsd], 570u);
   EXPECT_EQ(events[shape.event_cell(0, 1) + kEvCapitationCents], 13100u);
   EXPECT_EQ(events[shape.event_cell(0, 0) + kEvMemberMonths], 0u);
+}
+
+TEST(TallyMeasures, EachKindCountsOnlyWhereEvaluateCanCount) {
+  MeasureSpec bcs = year_measure(52, 74, 1);
+  bcs.sex = SexFilter::Female;
+  const MeasureSpec specs[4] = {w30_6(), followup(Trigger::Delivery, Trigger::Delivery), bcs,
+                                control(ControlState::BloodPressure, false)};
+  const TallyMeasures t = make_tally_measures(specs, 4, specs);
+  const std::uint8_t hypertension = condition_bit(Condition::Hypertension);
+  // Not continuously enrolled: follow-up events only.
+  EXPECT_EQ(t.countable(20, true, hypertension, false), 0b0010u);
+  // W30-6 is reached at 15 months, so it counts at 15-26 months at Dec 31 (years 1 and 2),
+  // for either sex.
+  EXPECT_EQ(t.countable(14, true, 0, true), 0b0011u);  // year 1 includes 14 months
+  EXPECT_EQ(t.countable(26, false, 0, true), 0b0011u);
+  EXPECT_EQ(t.countable(11, false, 0, true), 0b0010u);
+  EXPECT_EQ(t.countable(36, false, 0, true), 0b0010u);
+  // Breast cancer screening: women 52-74 at Dec 31.
+  EXPECT_EQ(t.countable(52 * 12, true, 0, true), 0b0110u);
+  EXPECT_EQ(t.countable(52 * 12, false, 0, true), 0b0010u);
+  EXPECT_EQ(t.countable(51 * 12 + 11, true, 0, true), 0b0010u);
+  EXPECT_EQ(t.countable(74 * 12 + 11, true, 0, true), 0b0110u);
+  EXPECT_EQ(t.countable(75 * 12, true, 0, true), 0b0010u);
+  // Blood pressure control: hypertension, 18-85.
+  EXPECT_EQ(t.countable(60 * 12, false, hypertension, true), 0b1010u);
+  EXPECT_EQ(t.countable(60 * 12, false, condition_bit(Condition::Diabetes), true), 0b0010u);
+  EXPECT_EQ(t.countable(86 * 12, false, hypertension, true), 0b0010u);
+  // Ages beyond the table share its last row; negative ages its first.
+  EXPECT_EQ(t.countable(200 * 12, true, hypertension, true), 0b0010u);
+  EXPECT_EQ(t.countable(-3, true, 0, true), 0b0010u);
+  // And wherever a year-end measure is not countable, every state evaluates to nothing. (A
+  // milestone's state says it was reached, whatever the age; that it is reached only at its age
+  // is the step's invariant, checked on whole runs by test_measure_masks.)
+  for (int age = 0; age <= 130 * 12; age += 5) {
+    for (int female = 0; female < 2; ++female) {
+      for (std::uint8_t c = 0; c < 64; c += 3) {
+        const std::uint32_t countable = t.countable(age, female != 0, c, true);
+        for (std::uint32_t k = 2; k < 4; ++k) {
+          if (countable & (1u << k)) continue;
+          for (std::uint32_t state = 0; state < 256; ++state) {
+            const MeasureOutcome o = evaluate_measure(specs[k], static_cast<std::uint8_t>(state), age,
+                                                      female != 0, c, true);
+            ASSERT_EQ(o.den, 0u) << "measure " << k << " age " << age << " state " << state;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(LowestSetBit, EveryBitAndMixedMasks) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "io/reference_data_io.hpp"
+#include "kernels/tally.hpp"
 #include "sim/engine.hpp"
 #include "sim/population.hpp"
 #include "sim/runner.hpp"
@@ -49,6 +50,48 @@ TEST(MeasureMasks, SkippingUnchangeableMeasuresLeavesEveryTallyEqual) {
   const StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
   const std::uint32_t all = (1u << d.measures.size()) - 1;
   EXPECT_NE(step.measure_age_mask[40 * 2 + 0], all);
+}
+
+// The year-end tally reads only the measures a member can count in (TallyMeasures). Its
+// tallies equal those of every measure evaluated for every member, computed here on the host
+// from the downloaded members, in each of three years (milestones reached in every month of
+// the year, members aging across every bound).
+TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
+  const ReferenceData d = load_embedded_reference_data();
+  const ModelParameters params = read_model_parameters(d);
+  const std::uint64_t members = 40000, pool = pool_members(members, params);
+  const std::uint32_t replicates = 2;
+  const SynthesisTables tables = make_synthesis_tables(d, members, pool);
+  const StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
+  const PopulationLayout layout = population_layout(members, pool, replicates, params);
+  auto engine = make_engine(EngineOptions{Backend::Cpu, 2, 0});
+  engine->synthesize(tables, layout, 29, replicates, month_index(2024, 1));
+  engine->initialize_history({step}, make_history_tables(params));
+  const auto n = static_cast<std::uint32_t>(step.measures.size());
+  TallyMeasures every = make_tally_measures(step.measures.data(), n, step.measures.data());
+  every.any_enrollment = (1u << n) - 1u;  // every measure for every member
+  std::uint64_t counted = 0;
+  for (int y = 0; y < 3; ++y) {
+    for (int m = 1; m <= 12; ++m) engine->step_month(month_index(2024 + y, m));
+    HostMembers h = engine->download();
+    MemberView v{};
+#define PHSIM_HOST_VIEW(T, name, extent, doc) v.name = h.name.data();
+    PHSIM_MEMBER_FIELDS(PHSIM_HOST_VIEW)
+#undef PHSIM_HOST_VIEW
+    v.stride = h.size();
+    const TallyShape shape{replicates, static_cast<std::uint32_t>(d.contracts.size()),
+                           static_cast<std::uint32_t>(d.counties.size()), n, layout.capacity,
+                           month_index(2024 + y, 12)};
+    std::vector<unsigned long long> measure(shape.measure_cells()), group(shape.group_cells()),
+        events(shape.event_cells());
+    LocalTallySink sink{{measure.data(), group.data(), events.data()}};
+    for (std::uint64_t i = 0; i < h.size(); ++i) tally_member(v, every, shape, i, sink);
+    const YearTallies tallies = engine->tally_year(month_index(2024 + y, 12));
+    EXPECT_EQ(tallies.measure, std::vector<std::int64_t>(measure.begin(), measure.end())) << "year " << y;
+    EXPECT_EQ(tallies.group, std::vector<std::int64_t>(group.begin(), group.end())) << "year " << y;
+    for (const auto c : measure) counted += c;
+  }
+  EXPECT_GT(counted, 3u * members);  // the comparison is over real counts
 }
 
 }  // namespace

@@ -40,21 +40,20 @@ struct TallyShape {
   std::uint64_t event_cells() const { return static_cast<std::uint64_t>(replicates) * contracts * kEventFieldCount; }
 };
 
-/// The measures and, for each member, the ones the member can count in at year end, so the
-/// tally reads no other state byte (the skipped ones would evaluate to nothing):
+/// For each member, the measures the member can count in at year end, so the tally reads no
+/// other state byte (the skipped ones would evaluate to nothing):
 ///  - follow-up measures count the events of the year, whatever the member is at its end;
 ///  - every other kind needs continuous enrollment;
 ///  - milestone measures count a milestone reached during the year, so the age at Dec 31 is
 ///    within 11 months after a milestone age;
 ///  - the rest count the population by age at Dec 31, sex and conditions (in_population).
-/// Passed by value (about 1.2 KB): no device allocation.
-struct TallyMeasures {
-  const MeasureSpec* specs;  ///< [TallyShape::measures], where the kernel reads them
-  std::uint32_t any_enrollment;  ///< measures counted without continuous enrollment
+/// Built on the host (make_tally_masks) and copied whole to the backend's memory.
+struct TallyMasks {
+  std::uint32_t any_enrollment = 0;  ///< measures counted without continuous enrollment
   /// Measures counted for continuously enrolled members, by age at Dec 31 in whole years
-  /// (capped at kMaxAgeYears) and sex: [years * 2 + female].
-  std::uint32_t by_age_sex[(kMaxAgeYears + 1) * 2];
-  std::uint32_t by_conditions[64];  ///< ... and by condition bits
+  /// (capped at kMaxAgeYears) and sex: [years * 2 + female] ...
+  std::uint32_t by_age_sex[(kMaxAgeYears + 1) * 2] = {};
+  std::uint32_t by_conditions[64] = {};  ///< ... and by condition bits
 
   PHSIM_HD std::uint32_t countable(int age_dec_months, bool female, std::uint8_t conditions,
                                    bool continuously_enrolled_year) const {
@@ -65,13 +64,11 @@ struct TallyMeasures {
   }
 };
 
-/// Builds TallyMeasures from host copies of the `n` specs; `device_specs` is the kernel's copy.
-inline TallyMeasures make_tally_measures(const MeasureSpec* host_specs, std::uint32_t n,
-                                         const MeasureSpec* device_specs) {
-  TallyMeasures t{};
-  t.specs = device_specs;
+/// The masks of the `n` measures `specs`.
+inline TallyMasks make_tally_masks(const MeasureSpec* specs, std::uint32_t n) {
+  TallyMasks t;
   for (std::uint32_t k = 0; k < n; ++k) {
-    const MeasureSpec& s = host_specs[k];
+    const MeasureSpec& s = specs[k];
     const std::uint32_t bit = 1u << k;
     if (s.kind == MeasureKind::Followup) {
       t.any_enrollment |= bit;
@@ -104,6 +101,13 @@ inline TallyMeasures make_tally_measures(const MeasureSpec* host_specs, std::uin
   return t;
 }
 
+/// What the tally kernel reads about the measures, in the backend's memory (two pointers, so
+/// the functor stays small: a GPU thread would copy a by-value table to its stack).
+struct TallyMeasures {
+  const MeasureSpec* specs;  ///< [TallyShape::measures]
+  const TallyMasks* masks;
+};
+
 /// Adds one member's year-end contributions into `sink`, which provides
 /// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells.
 template <class Sink>
@@ -126,7 +130,7 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
   const int age_dec = shape.december - m.birth_month[i];
   const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
   const std::uint8_t conditions = m.conditions[i];
-  std::uint32_t countable = measures.countable(age_dec, female, conditions, ce);
+  std::uint32_t countable = measures.masks->countable(age_dec, female, conditions, ce);
   if (!countable) return;
   const std::uint32_t county = m.county[i], race = m.race[i];
   do {

@@ -96,8 +96,8 @@ struct DeviceStepTables {
   thrust::device_vector<std::uint32_t> contract_first, contract_count;
   thrust::device_vector<std::uint64_t> choice_cum, default_cum, incidence_thr;
   thrust::device_vector<std::uint64_t> condition_change_bound_thr;
-  std::vector<MeasureSpec> host_measures;
   thrust::device_vector<MeasureSpec> measures;
+  thrust::device_vector<TallyMasks> tally_masks;  ///< one element
   thrust::device_vector<std::uint32_t> service_thr;
   thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
   thrust::device_vector<std::uint64_t> aid_cum;
@@ -117,8 +117,8 @@ struct DeviceStepTables {
         default_cum(to_device(t.default_cum)),
         incidence_thr(to_device(t.incidence_thr)),
         condition_change_bound_thr(to_device(t.condition_change_bound_thr)),
-        host_measures(t.measures),
         measures(to_device(t.measures)),
+        tally_masks(1, make_tally_masks(t.measures.data(), static_cast<std::uint32_t>(t.measures.size()))),
         service_thr(to_device(t.service_thr)),
         practice_tier(to_device(t.practice_tier)),
         aid_group_of_age(to_device(t.aid_group_of_age)),
@@ -294,8 +294,7 @@ class ThrustEngine final : public Engine {
     thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
     thrust::device_vector<unsigned long long> group(shape.group_cells(), 0ull);
     const DeviceStepTables& tables = *m_steps.front();
-    reduce_year_tallies(m_state.view(),
-                        make_tally_measures(tables.host_measures.data(), shape.measures, raw(tables.measures)),
+    reduce_year_tallies(m_state.view(), TallyMeasures{raw(tables.measures), raw(tables.tally_masks)},
                         shape, raw(measure), raw(group), raw(m_events));
     YearTallies out;
     const auto convert = [](const thrust::device_vector<unsigned long long>& v) {

@@ -7,6 +7,9 @@
 #include "sim/tally.hpp"
 
 namespace phsim::cpu {
+namespace {
+constexpr std::int64_t kPrefetchAhead = 4 * 64;  ///< slots
+}  // namespace
 
 void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
@@ -21,6 +24,14 @@ void reduce_year_tallies(const MemberView& members, const TallyMeasures& measure
     LocalTallySink sink{{local[0].data(), local[1].data(), local[2].data()}};
 #pragma omp for schedule(static)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
+      // The measure states are one array per measure, read sparsely (only the measures a
+      // member can count in), which the hardware prefetcher does not follow: ask for each
+      // array's line a few lines ahead, once per line.
+      if ((i & 63) == 0 && i + kPrefetchAhead < static_cast<std::int64_t>(n)) {
+        for (std::uint32_t k = 0; k < shape.measures; ++k) {
+          __builtin_prefetch(members.measure_state + k * members.stride + static_cast<std::uint64_t>(i + kPrefetchAhead));
+        }
+      }
       tally_member(members, measures, shape, static_cast<std::uint64_t>(i), sink);
     }
 #pragma omp critical(phsim_tally_merge)

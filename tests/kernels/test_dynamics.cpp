@@ -285,7 +285,8 @@ TEST(StepMember, DeathFlushesAccumulatorsToOwnReplicateAndContract) {
   const TallyShape shape{2, kContracts, 2, 0, 3, month_index(2024, 12)};
   std::vector<unsigned long long> measure(1), group(1), events(shape.event_cells());
   LocalTallySink sink{{measure.data(), group.data(), events.data()}};
-  tally_member(m.view(), make_tally_measures(nullptr, 0, nullptr), shape, 4, sink);
+  const TallyMasks no_measures;
+  tally_member(m.view(), TallyMeasures{nullptr, &no_measures}, shape, 4, sink);
   for (auto v : events) EXPECT_EQ(v, 0u);
 }
 
@@ -393,7 +394,8 @@ TEST(StepMember, ReenrollmentByDefaultFlushesOldContractFirst) {
   const TallyShape shape{1, kContracts, 2, 0, 1, month_index(2024, 12)};
   std::vector<unsigned long long> measure(1), group(1), events(shape.event_cells());
   LocalTallySink sink{{measure.data(), group.data(), events.data()}};
-  tally_member(m.view(), make_tally_measures(nullptr, 0, nullptr), shape, 0, sink);
+  const TallyMasks no_measures;
+  tally_member(m.view(), TallyMeasures{nullptr, &no_measures}, shape, 0, sink);
   EXPECT_EQ(events[shape.event_cell(0, 2) + kEvMemberMonths], 1u);
   EXPECT_EQ(events[shape.event_cell(0, 2) + kEvCostUsd], 321u);
   EXPECT_EQ(events[shape.event_cell(0, 0) + kEvMemberMonths], 0u);

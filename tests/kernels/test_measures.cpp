@@ -321,7 +321,8 @@ TEST(Tally, MemberCountsIntoContractAndGroupCells) {
   std::vector<unsigned long long> measure(shape.measure_cells()), group(shape.group_cells()),
       events(shape.event_cells());
   LocalTallySink sink{{measure.data(), group.data(), events.data()}};
-  const TallyMeasures measures = make_tally_measures(specs, 1, specs);
+  const TallyMasks masks = make_tally_masks(specs, 1);
+  const TallyMeasures measures{specs, &masks};
   for (std::uint64_t i = 0; i < 2; ++i) tally_member(v, measures, shape, i, sink);
   EXPECT_EQ(measure[shape.measure_cell(0, 1, 0)], 2u);
   EXPECT_EQ(measure[shape.measure_cell(0, 1, 0) + 1], 1u);
@@ -336,12 +337,12 @@ TEST(Tally, MemberCountsIntoContractAndGroupCells) {
   EXPECT_EQ(events[shape.event_cell(0, 0) + kEvMemberMonths], 0u);
 }
 
-TEST(TallyMeasures, EachKindCountsOnlyWhereEvaluateCanCount) {
+TEST(TallyMasks, EachKindCountsOnlyWhereEvaluateCanCount) {
   MeasureSpec bcs = year_measure(52, 74, 1);
   bcs.sex = SexFilter::Female;
   const MeasureSpec specs[4] = {w30_6(), followup(Trigger::Delivery, Trigger::Delivery), bcs,
                                 control(ControlState::BloodPressure, false)};
-  const TallyMeasures t = make_tally_measures(specs, 4, specs);
+  const TallyMasks t = make_tally_masks(specs, 4);
   const std::uint8_t hypertension = condition_bit(Condition::Hypertension);
   // Not continuously enrolled: follow-up events only.
   EXPECT_EQ(t.countable(20, true, hypertension, false), 0b0010u);

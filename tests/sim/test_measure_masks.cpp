@@ -68,8 +68,9 @@ TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
   engine->synthesize(tables, layout, 29, replicates, month_index(2024, 1));
   engine->initialize_history({step}, make_history_tables(params));
   const auto n = static_cast<std::uint32_t>(step.measures.size());
-  TallyMeasures every = make_tally_measures(step.measures.data(), n, step.measures.data());
-  every.any_enrollment = (1u << n) - 1u;  // every measure for every member
+  TallyMasks all;
+  all.any_enrollment = (1u << n) - 1u;  // every measure for every member
+  const TallyMeasures every{step.measures.data(), &all};
   std::uint64_t counted = 0;
   for (int y = 0; y < 3; ++y) {
     for (int m = 1; m <= 12; ++m) engine->step_month(month_index(2024 + y, m));

@@ -155,6 +155,7 @@ struct StepMember {
 
   PHSIM_HD void operator()(std::uint64_t i) const {
     const MemberView& m = m_m;
+    prefetch_measure_states(m, i, m_tables->n_measures);
     std::uint8_t status = m.status[i];
     if (!(status & kAlive)) return;
     status = static_cast<std::uint8_t>(status & ~kDeliveredThisMonth);

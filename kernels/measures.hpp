@@ -50,6 +50,23 @@ PHSIM_HD inline int count_set_bits(std::uint32_t mask) {
 #endif
 }
 
+/// Slots ahead of the current one whose measure-state lines prefetch_measure_states asks for.
+inline constexpr std::uint64_t kPrefetchSlots = 4 * 64;
+
+/// On the CPU, once per 64 slots (one line of each measure's array), asks for the lines of the
+/// first `n` measure arrays kPrefetchSlots slots ahead. The states are one array per measure,
+/// read sparsely (only the measures a member can change or count in), which the hardware
+/// prefetcher does not follow. Changes no value; nothing on a GPU, where a warp's lanes read
+/// consecutive bytes of one array.
+PHSIM_HD inline void prefetch_measure_states(const MemberView& m, std::uint64_t i, std::uint32_t n) {
+#if !defined(__CUDA_ARCH__)
+  if ((i & 63u) != 0 || i + kPrefetchSlots >= m.stride) return;
+  for (std::uint32_t k = 0; k < n; ++k) __builtin_prefetch(m.measure_state + k * m.stride + i + kPrefetchSlots);
+#else
+  (void)m, (void)i, (void)n;
+#endif
+}
+
 /// What the measures need to know about a member in one month.
 struct MeasureContext {
   int age_months;      ///< age now, months

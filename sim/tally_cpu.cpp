@@ -7,9 +7,6 @@
 #include "sim/tally.hpp"
 
 namespace phsim::cpu {
-namespace {
-constexpr std::int64_t kPrefetchAhead = 4 * 64;  ///< slots
-}  // namespace
 
 void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
@@ -22,16 +19,9 @@ void reduce_year_tallies(const MemberView& members, const TallyMeasures& measure
     std::vector<unsigned long long> local[3];
     for (int a = 0; a < 3; ++a) local[a].assign(sizes[a], 0ull);
     LocalTallySink sink{{local[0].data(), local[1].data(), local[2].data()}};
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4096)  // slots cost unequal work (see for_each_slot)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
-      // The measure states are one array per measure, read sparsely (only the measures a
-      // member can count in), which the hardware prefetcher does not follow: ask for each
-      // array's line a few lines ahead, once per line.
-      if ((i & 63) == 0 && i + kPrefetchAhead < static_cast<std::int64_t>(n)) {
-        for (std::uint32_t k = 0; k < shape.measures; ++k) {
-          __builtin_prefetch(members.measure_state + k * members.stride + static_cast<std::uint64_t>(i + kPrefetchAhead));
-        }
-      }
+      prefetch_measure_states(members, static_cast<std::uint64_t>(i), shape.measures);
       tally_member(members, measures, shape, static_cast<std::uint64_t>(i), sink);
     }
 #pragma omp critical(phsim_tally_merge)

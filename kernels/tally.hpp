@@ -109,7 +109,10 @@ struct TallyMeasures {
 };
 
 /// Adds one member's year-end contributions into `sink`, which provides
-/// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells.
+/// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells,
+/// and `together(mask)`: the union of the masks of the members reduced at the same time (a
+/// GPU warp's lanes; on the CPU the member's own). The members walk that union in step, each
+/// evaluating only its own measures, so their adds to one cell arrive together and combine.
 template <class Sink>
 PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
                            const TallyShape& shape, std::uint64_t i, Sink& sink) {
@@ -130,12 +133,14 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
   const int age_dec = shape.december - m.birth_month[i];
   const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
   const std::uint8_t conditions = m.conditions[i];
-  std::uint32_t countable = measures.masks->countable(age_dec, female, conditions, ce);
+  const std::uint32_t countable = measures.masks->countable(age_dec, female, conditions, ce);
   if (!countable) return;
+  std::uint32_t walk = sink.together(countable);
   const std::uint32_t county = m.county[i], race = m.race[i];
   do {
-    const std::uint32_t k = lowest_set_bit(countable);
-    countable &= countable - 1u;
+    const std::uint32_t k = lowest_set_bit(walk);
+    walk &= walk - 1u;
+    if (!(countable & (1u << k))) continue;
     const MeasureOutcome o = evaluate_measure(measures.specs[k], m.measure_state[k * m.stride + i],
                                               age_dec, female, conditions, ce);
     if (o.den == 0) continue;
@@ -147,13 +152,14 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
       sink.add(0, c + 1, o.num);
       sink.add(1, g + 1, o.num);
     }
-  } while (countable);
+  } while (walk);
 }
 
 /// A sink over thread-private arrays (plain adds).
 struct LocalTallySink {
   unsigned long long* arrays[3];
   void add(int array, std::uint64_t index, unsigned long long value) { arrays[array][index] += value; }
+  std::uint32_t together(std::uint32_t mask) const { return mask; }
 };
 
 }  // namespace phsim

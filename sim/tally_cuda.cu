@@ -13,7 +13,8 @@ namespace {
 
 namespace cg = cooperative_groups;
 
-/// Atomic adds combined over the lanes of a warp that add to the same cell at the same time:
+/// Atomic adds combined over the lanes of a warp that add to the same cell at the same time
+/// (tally_member walks the union of the lanes' measure masks, `together`, so they do):
 /// members lie in contract order, so most lanes of a warp share a contract and a county, and
 /// one atomic per distinct cell replaces up to 32 on the same address. The lanes are grouped by
 /// the cell's address (whatever subset of the warp arrives together: any grouping gives the
@@ -25,6 +26,10 @@ struct WarpAggregatedTallySink {
     const cg::coalesced_group same_cell = cg::labeled_partition(cg::coalesced_threads(), cell);
     const unsigned long long sum = cg::reduce(same_cell, value, cg::plus<unsigned long long>());
     if (same_cell.thread_rank() == 0) atomicAdd(cell, sum);
+  }
+  /// The union of the masks of the lanes that arrive together.
+  __device__ std::uint32_t together(std::uint32_t mask) const {
+    return cg::reduce(cg::coalesced_threads(), mask, cg::bit_or<std::uint32_t>());
   }
 };
 

@@ -97,7 +97,6 @@ struct DeviceStepTables {
   thrust::device_vector<std::uint64_t> choice_cum, default_cum, incidence_thr;
   thrust::device_vector<std::uint64_t> condition_change_bound_thr;
   thrust::device_vector<MeasureSpec> measures;
-  thrust::device_vector<TallyMasks> tally_masks;  ///< one element
   thrust::device_vector<std::uint32_t> service_thr;
   thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
   thrust::device_vector<std::uint64_t> aid_cum;
@@ -118,7 +117,6 @@ struct DeviceStepTables {
         incidence_thr(to_device(t.incidence_thr)),
         condition_change_bound_thr(to_device(t.condition_change_bound_thr)),
         measures(to_device(t.measures)),
-        tally_masks(1, make_tally_masks(t.measures.data(), static_cast<std::uint32_t>(t.measures.size()))),
         service_thr(to_device(t.service_thr)),
         practice_tier(to_device(t.practice_tier)),
         aid_group_of_age(to_device(t.aid_group_of_age)),
@@ -265,6 +263,8 @@ class ThrustEngine final : public Engine {
     }
     m_views = to_device(views);
     m_contracts = step.front().scalars.n_contracts;
+    const std::vector<MeasureSpec>& specs = step.front().measures;  // the same in every set
+    m_tally_masks.assign(1, make_tally_masks(specs.data(), static_cast<std::uint32_t>(specs.size())));
     const std::size_t cells = static_cast<std::size_t>(m_replicates) * m_contracts * kEventFieldCount;
     if (m_events.size() != cells) m_events.assign(cells, 0ull);  // keep counts within a year
   }
@@ -293,8 +293,7 @@ class ThrustEngine final : public Engine {
                            m_steps.front()->scalars.n_measures, m_layout.capacity, december};
     thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
     thrust::device_vector<unsigned long long> group(shape.group_cells(), 0ull);
-    const DeviceStepTables& tables = *m_steps.front();
-    reduce_year_tallies(m_state.view(), TallyMeasures{raw(tables.measures), raw(tables.tally_masks)},
+    reduce_year_tallies(m_state.view(), TallyMeasures{raw(m_steps.front()->measures), raw(m_tally_masks)},
                         shape, raw(measure), raw(group), raw(m_events));
     YearTallies out;
     const auto convert = [](const thrust::device_vector<unsigned long long>& v) {
@@ -504,6 +503,7 @@ class ThrustEngine final : public Engine {
   std::vector<std::unique_ptr<DeviceStepTables>> m_steps;  ///< one, or one per replicate
   thrust::device_vector<StepTablesView> m_views;             ///< [replicate]
   thrust::device_vector<unsigned long long> m_events;
+  thrust::device_vector<TallyMasks> m_tally_masks;  ///< one element (kernels/tally.hpp)
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;
   MemberExchange* m_exchange = nullptr;  ///< member sharding (not owned)

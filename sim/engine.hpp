@@ -33,6 +33,16 @@ struct HostMembers {
   PHSIM_MEMBER_FIELDS(PHSIM_HOST_FIELD)
 #undef PHSIM_HOST_FIELD
   std::size_t size() const { return member_id.size(); }
+
+  /// Raw pointers into these vectors, for running kernels/ functions on the host.
+  MemberView view() {
+    MemberView v{};
+#define PHSIM_HOST_VIEW(T, name, extent, doc) v.name = name.data();
+    PHSIM_MEMBER_FIELDS(PHSIM_HOST_VIEW)
+#undef PHSIM_HOST_VIEW
+    v.stride = size();
+    return v;
+  }
 };
 
 /// Slots of one replicate's segment: [0, enrolled) enrolled at the start, [enrolled,

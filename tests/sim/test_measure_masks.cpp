@@ -75,11 +75,7 @@ TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
   for (int y = 0; y < 3; ++y) {
     for (int m = 1; m <= 12; ++m) engine->step_month(month_index(2024 + y, m));
     HostMembers h = engine->download();
-    MemberView v{};
-#define PHSIM_HOST_VIEW(T, name, extent, doc) v.name = h.name.data();
-    PHSIM_MEMBER_FIELDS(PHSIM_HOST_VIEW)
-#undef PHSIM_HOST_VIEW
-    v.stride = h.size();
+    const MemberView v = h.view();
     const TallyShape shape{replicates, static_cast<std::uint32_t>(d.contracts.size()),
                            static_cast<std::uint32_t>(d.counties.size()), n, layout.capacity,
                            month_index(2024 + y, 12)};

@@ -36,6 +36,48 @@ struct HistoryTablesView {
   std::uint64_t a1c_poor_thr;           ///< steady-state share with HbA1c > 9
 };
 
+/// Enrollment in the months before the start: the two-state churn chain run backwards from the
+/// member's status, month j back from month j - 1 on word 12 + (j - 1). Months are drawn on
+/// first use, each once, so a member whose service history looks back k months draws k months
+/// of the chain (most draw few or none), and the bits are those of the whole chain.
+class EnrollmentHistory {
+ public:
+  PHSIM_HD EnrollmentHistory(const Philox& rng, const HistoryTablesView& h, const StepTablesView& t,
+                             bool enrolled_now, int age_months)
+      : m_words(rng), m_h(h), m_t(t), m_in(enrolled_now), m_age_months(age_months) {}
+
+  /// Enrolled j months before the start, 1 <= j <= kHistoryMonths (never before birth).
+  PHSIM_HD bool enrolled(std::uint32_t j) {
+    while (m_drawn < j) draw_next();
+    return (m_bits >> (j - 1)) & 1u;
+  }
+
+ private:
+  PHSIM_HD void draw_next() {
+    const std::uint32_t j = ++m_drawn;
+    const int age_then = m_age_months - static_cast<int>(j);  // age in the month j back
+    if (age_then < 0) {  // before birth: this month and every earlier one unenrolled
+      m_drawn = kHistoryMonths;
+      return;
+    }
+    const std::uint32_t x = m_words.word(12 + (j - 1));
+    if (age_then + 1 <= static_cast<int>(kHistoryMonths)) {
+      m_in = below(x, (m_in ? m_h.bridge_in_thr : m_h.bridge_out_thr)[age_then]);
+    } else {
+      m_in = m_in ? !below(x, m_t.disenroll_thr) : below(x, m_t.reenroll_thr);
+    }
+    if (m_in) m_bits |= 1ull << (j - 1);
+  }
+
+  BlockWords m_words;
+  const HistoryTablesView& m_h;
+  const StepTablesView& m_t;
+  bool m_in;                  ///< enrolled in the month m_drawn back (m_drawn = 0: now)
+  int m_age_months;           ///< age at the start, months
+  std::uint32_t m_drawn = 0;  ///< months back drawn so far
+  std::uint64_t m_bits = 0;   ///< bit j - 1: enrolled j months back
+};
+
 /// Initializes the dynamic fields of every slot (empty slots get zeros).
 struct InitializeHistory {
   MemberView m_m;
@@ -89,23 +131,8 @@ struct InitializeHistory {
     }
     m.pregnancy[i] = preg;
 
-    // Enrollment history: bit j - 1 set if enrolled j months before the start.
-    std::uint64_t enrolled_before = 0;
-    {
-      bool in = (m.status[i] & kEnrolled) != 0;
-      BlockWords words(rng);
-      for (std::uint32_t j = 1; j <= kHistoryMonths; ++j) {
-        const int age_then = age_months - static_cast<int>(j);  // age in the month j back
-        if (age_then < 0) break;                                 // before birth
-        const std::uint32_t x = words.word(12 + (j - 1));
-        if (age_then + 1 <= static_cast<int>(kHistoryMonths)) {
-          in = below(x, (in ? m_h.bridge_in_thr : m_h.bridge_out_thr)[age_then]);
-        } else {
-          in = in ? !below(x, t.disenroll_thr) : below(x, t.reenroll_thr);
-        }
-        if (in) enrolled_before |= 1ull << (j - 1);
-      }
-    }
+    // Enrollment history, drawn only as far back as the service history asks.
+    EnrollmentHistory history(rng, m_h, t, (m.status[i] & kEnrolled) != 0, age_months);
 
     // Service history in the months the member was enrolled.
     const std::uint32_t tier = t.practice_tier[m.practice[i]];
@@ -116,8 +143,7 @@ struct InitializeHistory {
       const std::uint32_t base_word = 4 * (16 + 16 * k);
       BlockWords words(rng);
       auto served = [&](std::uint32_t j) {  // j = 1: the month before the start
-        return j <= kHistoryMonths && ((enrolled_before >> (j - 1)) & 1u) &&
-               below(words.word(base_word + (j - 1)), thr);
+        return j <= kHistoryMonths && history.enrolled(j) && below(words.word(base_word + (j - 1)), thr);
       };
       std::uint8_t state = m.measure_state[k * m.stride + i];
       if (s.kind == MeasureKind::CountInWindow && s.window == WindowKind::Lookback) {
@@ -139,8 +165,10 @@ struct InitializeHistory {
           hi = s.n_milestones ? s.milestones[s.n_milestones - 1] : 0;
         }
         std::uint8_t count = 0;
-        // Months of age a in [lo, min(age_months, hi)) lie j = age_months - a months back.
-        for (int a = lo; a < age_months && a < hi; ++a) {
+        // Months of age a in [lo, min(age_months, hi)) lie j = age_months - a months back; only
+        // the last kHistoryMonths of them have a history.
+        const int oldest = age_months - static_cast<int>(kHistoryMonths);
+        for (int a = lo > oldest ? lo : oldest; a < age_months && a < hi; ++a) {
           const auto j = static_cast<std::uint32_t>(age_months - a);
           if (served(j) && count < kCountMask) ++count;
         }

@@ -34,7 +34,24 @@ struct HistoryTablesView {
   const std::uint64_t* bridge_out_thr;
   std::uint64_t bp_controlled_thr;      ///< steady-state share with controlled blood pressure
   std::uint64_t a1c_poor_thr;           ///< steady-state share with HbA1c > 9
+  std::uint32_t history_measures;       ///< history_measure_mask() of the measures
 };
+
+/// Bit k set for each measure k whose state before the start can depend on the service
+/// history: lookback screenings, counts in age windows and since a birthday, and prenatal
+/// follow-up pending at the start. The others start from clear_measure_states().
+PHSIM_HD inline std::uint32_t history_measure_mask(const MeasureSpec* specs, std::uint32_t n) {
+  std::uint32_t mask = 0;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const MeasureSpec& s = specs[k];
+    const bool counts = s.kind == MeasureKind::CountInWindow &&
+                        (s.window == WindowKind::Lookback || s.window == WindowKind::AgeMonths ||
+                         s.window == WindowKind::SinceBirthday);
+    const bool prenatal = s.kind == MeasureKind::Followup && s.trigger == Trigger::PrenatalStart;
+    if (counts || prenatal) mask |= 1u << k;
+  }
+  return mask;
+}
 
 /// Enrollment in the months before the start: the two-state churn chain run backwards from the
 /// member's status, month j back from month j - 1 on word 12 + (j - 1). Months are drawn on
@@ -134,19 +151,26 @@ struct InitializeHistory {
     // Enrollment history, drawn only as far back as the service history asks.
     EnrollmentHistory history(rng, m_h, t, (m.status[i] & kEnrolled) != 0, age_months);
 
-    // Service history in the months the member was enrolled.
-    const std::uint32_t tier = t.practice_tier[m.practice[i]];
+    // Service history in the months the member was enrolled, for the measures that have one
+    // (the others keep the states written by clear_measure_states).
+    const std::uint64_t row =
+        service_index(0, m.contract[i], m.race[i], t.practice_tier[m.practice[i]], t.n_measures);
     const int age_dec_prev = age_months - 1;  // age at Dec 31 of the year before the start
-    for (std::uint32_t k = 0; k < t.n_measures; ++k) {
+    for (std::uint32_t left = m_h.history_measures; left; left &= left - 1u) {
+      const std::uint32_t k = lowest_set_bit(left);
       const MeasureSpec& s = t.measures[k];
-      const std::uint64_t thr = service_threshold(t.service_thr[service_index(k, m.contract[i], m.race[i], tier, t.n_measures)]);
+      const std::uint64_t thr = service_threshold(t.service_thr[row + k]);
       const std::uint32_t base_word = 4 * (16 + 16 * k);
       BlockWords words(rng);
       auto served = [&](std::uint32_t j) {  // j = 1: the month before the start
         return j <= kHistoryMonths && history.enrolled(j) && below(words.word(base_word + (j - 1)), thr);
       };
-      std::uint8_t state = m.measure_state[k * m.stride + i];
-      if (s.kind == MeasureKind::CountInWindow && s.window == WindowKind::Lookback) {
+      std::uint8_t& state = m.measure_state[k * m.stride + i];
+      if (s.kind == MeasureKind::Followup) {
+        if (preg >= 1 && preg <= kGestationMonths && in_population(s, age_months, female, conditions)) {
+          state = below(words.word(base_word), thr) ? kFollowupPending : 0;
+        }
+      } else if (s.window == WindowKind::Lookback) {
         if (in_population(s, age_dec_prev, female, conditions)) {
           for (std::uint32_t j = 1; j <= s.lookback_months && j <= kHistoryMonths; ++j) {
             if (served(j)) {
@@ -155,8 +179,7 @@ struct InitializeHistory {
             }
           }
         }
-      } else if (s.kind == MeasureKind::CountInWindow &&
-                 (s.window == WindowKind::AgeMonths || s.window == WindowKind::SinceBirthday)) {
+      } else {
         int lo = s.window_lo, hi = s.window_hi;
         if (s.window == WindowKind::SinceBirthday) {
           // Services since the last birthday before this month (a birthday this month is
@@ -173,12 +196,7 @@ struct InitializeHistory {
           if (served(j) && count < kCountMask) ++count;
         }
         state = count;
-      } else if (s.kind == MeasureKind::Followup && s.trigger == Trigger::PrenatalStart &&
-                 preg >= 1 && preg <= kGestationMonths &&
-                 in_population(s, age_months, female, conditions)) {
-        state = below(words.word(base_word), thr) ? kFollowupPending : 0;
       }
-      m.measure_state[k * m.stride + i] = state;
     }
   }
 };

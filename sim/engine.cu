@@ -243,8 +243,10 @@ class ThrustEngine final : public Engine {
     const thrust::device_vector<std::uint64_t> prevalence = to_device(history.prevalence_thr);
     const thrust::device_vector<std::uint64_t> bridge_in = to_device(history.bridge_in_thr);
     const thrust::device_vector<std::uint64_t> bridge_out = to_device(history.bridge_out_thr);
+    const std::vector<MeasureSpec>& specs = step.front().measures;  // the same in every set
     const HistoryTablesView h{raw(prevalence), raw(bridge_in), raw(bridge_out),
-                              history.bp_controlled_thr, history.a1c_poor_thr};
+                              history.bp_controlled_thr, history.a1c_poor_thr,
+                              history_measure_mask(specs.data(), static_cast<std::uint32_t>(specs.size()))};
     for_each_slot(InitializeHistory{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity,
                                     m_start_month});
   }

@@ -61,7 +61,13 @@ class EnrollmentHistory {
  public:
   PHSIM_HD EnrollmentHistory(const Philox& rng, const HistoryTablesView& h, const StepTablesView& t,
                              bool enrolled_now, int age_months)
-      : m_words(rng), m_h(h), m_t(t), m_in(enrolled_now), m_age_months(age_months) {}
+      : m_words(rng),
+        m_bridge_in_thr(h.bridge_in_thr),
+        m_bridge_out_thr(h.bridge_out_thr),
+        m_disenroll_thr(t.disenroll_thr),
+        m_reenroll_thr(t.reenroll_thr),
+        m_in(enrolled_now),
+        m_age_months(age_months) {}
 
   /// Enrolled j months before the start, 1 <= j <= kHistoryMonths (never before birth).
   PHSIM_HD bool enrolled(std::uint32_t j) {
@@ -79,16 +85,20 @@ class EnrollmentHistory {
     }
     const std::uint32_t x = m_words.word(12 + (j - 1));
     if (age_then + 1 <= static_cast<int>(kHistoryMonths)) {
-      m_in = below(x, (m_in ? m_h.bridge_in_thr : m_h.bridge_out_thr)[age_then]);
+      m_in = below(x, (m_in ? m_bridge_in_thr : m_bridge_out_thr)[age_then]);
     } else {
-      m_in = m_in ? !below(x, m_t.disenroll_thr) : below(x, m_t.reenroll_thr);
+      m_in = m_in ? !below(x, m_disenroll_thr) : below(x, m_reenroll_thr);
     }
     if (m_in) m_bits |= 1ull << (j - 1);
   }
 
+  // Copies, not references: a reference to the functor's own tables would make the device
+  // copy the whole functor out of its parameter space.
   BlockWords m_words;
-  const HistoryTablesView& m_h;
-  const StepTablesView& m_t;
+  const std::uint64_t* m_bridge_in_thr;
+  const std::uint64_t* m_bridge_out_thr;
+  std::uint64_t m_disenroll_thr;
+  std::uint64_t m_reenroll_thr;
   bool m_in;                  ///< enrolled in the month m_drawn back (m_drawn = 0: now)
   int m_age_months;           ///< age at the start, months
   std::uint32_t m_drawn = 0;  ///< months back drawn so far

@@ -41,8 +41,12 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
   const ServiceModel model = calibrate_service_model(data, tables, params);
   const StepTables step = make_step_tables(data, tables, params, model);
   const std::int32_t start = month_index(2024, 1);
+  auto t1 = std::chrono::steady_clock::now();
   engine.synthesize(tables, layout, o.seed, static_cast<std::uint32_t>(o.replicates), start);
+  r.seconds_synthesis = since(t1);
+  t1 = std::chrono::steady_clock::now();
   engine.initialize_history({step}, make_history_tables(params));
+  r.seconds_history = since(t1);
   r.seconds_setup = since(t0);
   r.slots = engine.size();
   r.bytes_per_member = kBytesPerMember;
@@ -96,7 +100,8 @@ std::string to_json(const BenchmarkResult& r) {
      << ", \"members\": " << r.options.members << ", \"months\": " << r.options.months
      << ", \"replicates\": " << r.options.replicates << ", \"slots\": " << r.slots
      << ", \"bytes_total\": " << r.bytes_total << ", \"member_months\": " << r.member_months
-     << ", \"seconds_setup\": " << r.seconds_setup << ", \"seconds_step\": " << r.seconds_step
+     << ", \"seconds_setup\": " << r.seconds_setup << ", \"seconds_synthesis\": " << r.seconds_synthesis
+     << ", \"seconds_history\": " << r.seconds_history << ", \"seconds_step\": " << r.seconds_step
      << ", \"seconds_tally\": " << r.seconds_tally << ", \"seconds_policy\": " << r.seconds_policy
      << ", \"seconds_output\": " << r.seconds_output
      << ", \"bytes_moved_per_member_month\": " << r.bytes_moved_per_member_month
@@ -113,14 +118,16 @@ std::string to_text(const BenchmarkResult& r) {
                 "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s))\n"
                 "  member-months/s  %.4g\n"
                 "  state            %llu bytes per member slot, %llu slots, %.1f MiB\n"
-                "  time             setup %.3f s | step %.3f s | tally %.3f s | policy %.3f s | output %.3f s\n"
+                "  time             setup %.3f s (synthesis %.3f s, history %.3f s) | step %.3f s |"
+                " tally %.3f s | policy %.3f s | output %.3f s\n"
                 "  memory traffic   %.0f bytes per member-month (model: state read and written monthly)\n"
                 "  roofline         %.3g%% of %.4g GB/s (%s)\n",
                 static_cast<unsigned long long>(r.options.members), r.options.replicates,
                 r.options.months, r.backend.c_str(), r.device.c_str(), r.threads,
                 r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
                 static_cast<unsigned long long>(r.slots), static_cast<double>(r.bytes_total) / (1 << 20),
-                r.seconds_setup, r.seconds_step, r.seconds_tally, r.seconds_policy, r.seconds_output,
+                r.seconds_setup, r.seconds_synthesis, r.seconds_history, r.seconds_step,
+                r.seconds_tally, r.seconds_policy, r.seconds_output,
                 r.bytes_moved_per_member_month, 100.0 * r.roofline_fraction,
                 r.roofline_bandwidth() / 1e9,
                 r.bandwidth_peak > 0 ? "device peak" : "measured copy bandwidth");

@@ -22,6 +22,8 @@ struct BenchmarkResult {
   std::uint64_t slots = 0;            ///< member slots held (pool and newborn room included)
   double member_months = 0;           ///< enrolled-or-not live member-months stepped
   double seconds_setup = 0;           ///< tables, calibration, synthesis, history
+  double seconds_synthesis = 0;       ///< of which: allocating and synthesizing the members
+  double seconds_history = 0;         ///< of which: conditions and service history at the start
   double seconds_step = 0;            ///< monthly steps (births included)
   double seconds_tally = 0;           ///< year-end tallies
   double seconds_policy = 0;          ///< host policy engine and next year's tables

@@ -172,6 +172,12 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   const double rate = j.at("member_months_per_s").get<double>();
   EXPECT_GT(j.at("seconds_tally").get<double>(), 0.0);  // after December and at the end
   EXPECT_NEAR(rate * busy / member_months, 1.0, 1e-4);
+  // Synthesis and history are parts of the setup, timed inside it.
+  const double setup = j.at("seconds_setup").get<double>();
+  const double synthesis = j.at("seconds_synthesis").get<double>(), history = j.at("seconds_history").get<double>();
+  EXPECT_GT(synthesis, 0.0);
+  EXPECT_GT(history, 0.0);
+  EXPECT_LE(synthesis + history, setup * (1 + 1e-5));
   // State per member slot within the 64-byte budget; slots: the enrolled members, the
   // ever-enrolled pool (0.31 per member) and newborn room, for both replicates.
   const double bytes = j.at("bytes_per_member").get<double>();

@@ -59,7 +59,9 @@ std::uint8_t reference_state(const MeasureSpec& s, std::uint32_t k, const Philox
       hi = s.n_milestones ? s.milestones[s.n_milestones - 1] : 0;
     }
     int count = 0;
-    for (int a = lo; a < age_months && a < hi; ++a) count += served(static_cast<std::uint32_t>(age_months - a));
+    for (int a = lo; a < age_months && a < hi; ++a) {
+      count += served(static_cast<std::uint32_t>(age_months - a));
+    }
     return static_cast<std::uint8_t>(count < kCountMask ? count : kCountMask);
   }
   if (s.kind == MeasureKind::Followup && s.trigger == Trigger::PrenatalStart && preg >= 1 &&
@@ -99,11 +101,13 @@ TEST(History, StatesEqualTheWholeChainWithEveryMeasureVisited) {
     bool any = false;
     for (std::uint32_t k = 0; k < n; ++k) {
       const MeasureSpec& s = step.measures[k];
-      const std::uint64_t thr = service_threshold(step.service_thr[service_index(k, h.contract[i], h.race[i], tier, n)]);
+      const std::uint64_t thr =
+          service_threshold(step.service_thr[service_index(k, h.contract[i], h.race[i], tier, n)]);
       const std::uint8_t want =
           reference_state(s, k, rng, enrolled_before, thr, age_months, female, h.conditions[i], preg);
       const std::uint8_t got = h.measure_state[k * h.status.size() + i];
-      ASSERT_EQ(got, want) << "slot " << i << " measure " << d.measures[k].id << " age " << age_months << " months";
+      ASSERT_EQ(got, want) << "slot " << i << " measure " << d.measures[k].id << " age " << age_months
+                           << " months";
       ++checked;
       const bool lookback = s.window == WindowKind::Lookback;
       any |= lookback ? want != kLookbackNone : want != 0;

@@ -174,7 +174,8 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   EXPECT_NEAR(rate * busy / member_months, 1.0, 1e-4);
   // Synthesis and history are parts of the setup, timed inside it.
   const double setup = j.at("seconds_setup").get<double>();
-  const double synthesis = j.at("seconds_synthesis").get<double>(), history = j.at("seconds_history").get<double>();
+  const double synthesis = j.at("seconds_synthesis").get<double>();
+  const double history = j.at("seconds_history").get<double>();
   EXPECT_GT(synthesis, 0.0);
   EXPECT_GT(history, 0.0);
   EXPECT_LE(synthesis + history, setup * (1 + 1e-5));

@@ -56,7 +56,7 @@ PHSIM_HD inline std::uint32_t history_measure_mask(const MeasureSpec* specs, std
 /// Enrollment in the months before the start: the two-state churn chain run backwards from the
 /// member's status, month j back from month j - 1 on word 12 + (j - 1). Months are drawn on
 /// first use, each once, so a member whose service history looks back k months draws k months
-/// of the chain (most draw few or none), and the bits are those of the whole chain.
+/// of the chain (many draw few or none), and the bits are those of the whole chain.
 class EnrollmentHistory {
  public:
   PHSIM_HD EnrollmentHistory(const Philox& rng, const HistoryTablesView& h, const StepTablesView& t,

@@ -1,5 +1,6 @@
-// Google Benchmark suite: the monthly step, the year-end tally and population synthesis, at
-// 10^4 to 10^7 members, on the CPU backend (and CUDA when built and a device is present).
+// Google Benchmark suite: the monthly step, the year-end tally, population synthesis and the
+// history before the start, at 10^4 to 10^7 members, on the CPU backend (and CUDA when built
+// and a device is present).
 // Counters: member_months/s (items) and bytes of state per member slot.
 #include <benchmark/benchmark.h>
 
@@ -86,6 +87,16 @@ void BM_Synthesis(benchmark::State& state, Backend backend) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(members));
 }
 
+void BM_History(benchmark::State& state, Backend backend) {
+  if (skip_without(backend, state)) return;
+  const auto members = static_cast<std::uint64_t>(state.range(0));
+  Fixture f(backend, members);
+  const HistoryTables history = make_history_tables(read_model_parameters(data()));
+  // Each pass redraws the same history from the synthesized members.
+  for (auto _ : state) f.engine->initialize_history({f.step}, history);
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(members));
+}
+
 void sizes(benchmark::internal::Benchmark* b) {
   for (long n : {10000L, 100000L, 1000000L, 10000000L}) b->Arg(n);
   b->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -94,10 +105,12 @@ void sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK_CAPTURE(BM_Step, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Tally, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Synthesis, cpu, Backend::Cpu)->Apply(sizes);
+BENCHMARK_CAPTURE(BM_History, cpu, Backend::Cpu)->Apply(sizes);
 #if defined(PHSIM_HAVE_CUDA)
 BENCHMARK_CAPTURE(BM_Step, cuda, Backend::Cuda)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Tally, cuda, Backend::Cuda)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Synthesis, cuda, Backend::Cuda)->Apply(sizes);
+BENCHMARK_CAPTURE(BM_History, cuda, Backend::Cuda)->Apply(sizes);
 #endif
 
 }  // namespace

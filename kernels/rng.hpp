@@ -98,20 +98,19 @@ PHSIM_HD inline std::uint64_t probability_threshold(double p) {
 }
 
 /// Index k of the first cumulative threshold with x < cum[k]; cum is non-decreasing, has n
-/// entries and ends at 2^32, so a category is always found. Branch-light binary search.
+/// entries and ends at 2^32, so a category is always found (n - 1 if none were). Branch-free:
+/// the range holding the answer, [base, base + len), shrinks by a conditional move, so the
+/// steps do not depend on x (no mispredicted branches on a CPU, no divergence on a GPU).
 PHSIM_HD inline std::uint32_t sample_cumulative(const std::uint64_t* cum, std::uint32_t n,
                                                 std::uint32_t x) {
-  std::uint32_t lo = 0, hi = n - 1;
   const std::uint64_t v = x;
-  while (lo < hi) {
-    const std::uint32_t mid = (lo + hi) / 2;
-    if (v < cum[mid]) {
-      hi = mid;
-    } else {
-      lo = mid + 1;
-    }
+  std::uint32_t base = 0, len = n;
+  while (len > 1) {
+    const std::uint32_t half = len / 2;
+    base = cum[base + half - 1] <= v ? base + half : base;  // answer at or past base + half
+    len -= half;
   }
-  return lo;
+  return base;
 }
 
 }  // namespace phsim

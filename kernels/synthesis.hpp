@@ -48,19 +48,17 @@ struct SynthesisTablesView {
   const std::uint64_t* practice_cum;     ///< [n_practices] cumulative within county
 };
 
-/// Index k with begin[k] <= i < begin[k + 1] (the last such k when ranges are empty).
+/// Index k with begin[k] <= i < begin[k + 1] (the last such k when ranges are empty; 0 when
+/// none). Branch-free, like sample_cumulative: [base, base + len) holds the answer.
 PHSIM_HD inline std::uint32_t stratum_of(const std::uint64_t* begin, std::uint32_t n,
                                          std::uint64_t i) {
-  std::uint32_t lo = 0, hi = n - 1;
-  while (lo < hi) {
-    const std::uint32_t mid = (lo + hi + 1) / 2;
-    if (begin[mid] <= i) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
-    }
+  std::uint32_t base = 0, len = n;
+  while (len > 1) {
+    const std::uint32_t half = len / 2;
+    base = begin[base + half] <= i ? base + half : base;  // answer at or past base + half
+    len -= half;
   }
-  return lo;
+  return base;
 }
 
 /// Writes slot `index` (= replicate * capacity + slot) of the population.

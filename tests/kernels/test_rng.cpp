@@ -163,5 +163,45 @@ TEST(SampleCumulative, PicksFirstThresholdAboveDraw) {
   EXPECT_EQ(sample_cumulative(one, 1, 12345), 0u);
 }
 
+// Against the definition, a linear scan, on random tables with zero-width categories, at every
+// boundary and on random draws; and on tables that do not reach 2^32 (then the last category).
+TEST(SampleCumulative, EqualsALinearScanOnRandomTables) {
+  std::uint64_t tables = 0, draws = 0;
+  for (std::uint32_t t = 0; t < 3000; ++t) {
+    Philox rng(5, RngStream::Synthesis, t, 0, 0);
+    const std::uint32_t n = 1 + rng.next_u32() % 70;
+    const bool complete = t % 4 != 0;
+    std::vector<std::uint64_t> cum(n);
+    std::uint64_t acc = 0;
+    for (std::uint32_t k = 0; k < n; ++k) {
+      if (rng.next_u32() % 3) acc += rng.next_u32() % (1u << (rng.next_u32() % 28));  // often 0-width
+      cum[k] = acc;
+    }
+    if (complete) cum[n - 1] = kThresholdOne;
+    if (!complete && cum[n - 1] > 0xffffffffull) continue;
+    std::vector<std::uint32_t> xs = {0u, 0xffffffffu};
+    for (const std::uint64_t c : cum) {
+      for (const std::uint64_t x : {c - 1, c, c + 1}) {
+        if (x <= 0xffffffffull) xs.push_back(static_cast<std::uint32_t>(x));
+      }
+    }
+    for (int j = 0; j < 50; ++j) xs.push_back(rng.next_u32());
+    for (const std::uint32_t x : xs) {
+      std::uint32_t want = n - 1;
+      for (std::uint32_t k = 0; k < n; ++k) {
+        if (x < cum[k]) {
+          want = k;
+          break;
+        }
+      }
+      ASSERT_EQ(sample_cumulative(cum.data(), n, x), want) << "table " << t << " n " << n << " x " << x;
+      ++draws;
+    }
+    ++tables;
+  }
+  EXPECT_GT(tables, 2500u);
+  EXPECT_GT(draws, 100000u);
+}
+
 }  // namespace
 }  // namespace phsim

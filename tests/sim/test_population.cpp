@@ -52,6 +52,37 @@ TEST(StratifiedRanges, CountyWithMembersButNoPlanIsAnError) {
   }
 }
 
+// stratum_of against its definition (the last k with begin[k] <= i; 0 when none), on random
+// range starts with empty ranges, at every boundary.
+TEST(StratumOf, EqualsALinearScanOnRandomRanges) {
+  std::uint64_t checked = 0;
+  for (std::uint32_t t = 0; t < 2000; ++t) {
+    Philox rng(6, RngStream::Synthesis, t, 0, 0);
+    const std::uint32_t n = 1 + rng.next_u32() % 300;
+    std::vector<std::uint64_t> begin(n);
+    std::uint64_t acc = t % 5 == 0 ? 1 + rng.next_u32() % 100 : 0;  // sometimes begin[0] > 0
+    for (std::uint32_t k = 0; k < n; ++k) {
+      begin[k] = acc;
+      if (rng.next_u32() % 4) acc += rng.next_u32() % 1000;  // a quarter of the ranges empty
+    }
+    std::vector<std::uint64_t> is = {0, acc, acc + 7};
+    for (const std::uint64_t b : begin) {
+      is.push_back(b);
+      is.push_back(b + 1);
+      if (b > 0) is.push_back(b - 1);
+    }
+    for (const std::uint64_t i : is) {
+      std::uint32_t want = 0;
+      for (std::uint32_t k = 0; k < n; ++k) {
+        if (begin[k] <= i) want = k;
+      }
+      ASSERT_EQ(stratum_of(begin.data(), n, i), want) << "ranges " << t << " n " << n << " i " << i;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 500000u);
+}
+
 TEST(CumulativeThresholds, ProportionalAndEndsAtOne) {
   EXPECT_EQ(cumulative_thresholds({1, 1, 2}),
             (std::vector<std::uint64_t>{1ull << 30, 1ull << 31, kThresholdOne}));

@@ -97,20 +97,26 @@ PHSIM_HD inline std::uint64_t probability_threshold(double p) {
   return static_cast<std::uint64_t>(p * kTwoPow32 + 0.5);
 }
 
-/// Index k of the first cumulative threshold with x < cum[k]; cum is non-decreasing, has n
-/// entries and ends at 2^32, so a category is always found (n - 1 if none were). Branch-free:
-/// the range holding the answer, [base, base + len), shrinks by a conditional move, so the
-/// steps do not depend on x (no mispredicted branches on a CPU, no divergence on a GPU).
-PHSIM_HD inline std::uint32_t sample_cumulative(const std::uint64_t* cum, std::uint32_t n,
-                                                std::uint32_t x) {
-  const std::uint64_t v = x;
+/// Index k of the first of n bounds with v < bounds[k], n - 1 if none; bounds are
+/// non-decreasing and only bounds[0 .. n - 2] are read. Branch-free: the range holding the
+/// answer, [base, base + len), shrinks by a conditional move, so the steps do not depend on v
+/// (no mispredicted branches on a CPU, no divergence on a GPU).
+PHSIM_HD inline std::uint32_t first_above(const std::uint64_t* bounds, std::uint32_t n,
+                                          std::uint64_t v) {
   std::uint32_t base = 0, len = n;
   while (len > 1) {
     const std::uint32_t half = len / 2;
-    base = cum[base + half - 1] <= v ? base + half : base;  // answer at or past base + half
+    base = bounds[base + half - 1] <= v ? base + half : base;  // answer at or past base + half
     len -= half;
   }
   return base;
+}
+
+/// Index k of the first cumulative threshold with x < cum[k]; cum is non-decreasing, has n
+/// entries and ends at 2^32, so a category is always found (n - 1 if none were).
+PHSIM_HD inline std::uint32_t sample_cumulative(const std::uint64_t* cum, std::uint32_t n,
+                                                std::uint32_t x) {
+  return first_above(cum, n, x);
 }
 
 }  // namespace phsim

@@ -49,16 +49,10 @@ struct SynthesisTablesView {
 };
 
 /// Index k with begin[k] <= i < begin[k + 1] (the last such k when ranges are empty; 0 when
-/// none). Branch-free, like sample_cumulative: [base, base + len) holds the answer.
+/// none): the first k whose next range starts past i.
 PHSIM_HD inline std::uint32_t stratum_of(const std::uint64_t* begin, std::uint32_t n,
                                          std::uint64_t i) {
-  std::uint32_t base = 0, len = n;
-  while (len > 1) {
-    const std::uint32_t half = len / 2;
-    base = begin[base + half] <= i ? base + half : base;  // answer at or past base + half
-    len -= half;
-  }
-  return base;
+  return first_above(begin + 1, n, i);
 }
 
 /// Writes slot `index` (= replicate * capacity + slot) of the population.

@@ -103,6 +103,33 @@ TEST_F(CliTest, RunMatchesReferenceEnrollmentShares) {
   }
 }
 
+// The version recorded in outputs names the commit the binary was built from, also after a
+// commit made since the build was configured. "-dirty" is left out of the comparison: a file
+// edited after the build marks the tree dirty without changing what was built.
+TEST_F(CliTest, VersionIsTheCommitBuilt) {
+  const fs::path source = PHSIM_SOURCE_DIR;
+  if (!fs::exists(source / ".git")) GTEST_SKIP() << "the source is not a git checkout";
+  const std::string cmd = "git -C '" + source.string() + "' describe --always --dirty --tags > '" +
+                          (m_dir / "describe.txt").string() + "' 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "git describe failed";
+  const auto strip = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ')')) s.pop_back();
+    const std::string dirty = "-dirty";
+    if (s.size() >= dirty.size() && s.compare(s.size() - dirty.size(), dirty.size(), dirty) == 0) {
+      s.resize(s.size() - dirty.size());
+    }
+    return s;
+  };
+  const std::string expected = strip(slurp(m_dir / "describe.txt"));
+  ASSERT_FALSE(expected.empty());
+  const Result r = phsim("--version", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  // "phsim 0.1.0 (<describe>)"
+  const auto open = r.out.find('(');
+  ASSERT_NE(open, std::string::npos) << r.out;
+  EXPECT_EQ(strip(r.out.substr(open + 1)), expected) << r.out;
+}
+
 TEST_F(CliTest, SameSeedAndThreadCountsGiveIdenticalArrays) {
   ASSERT_EQ(phsim("run --members 30000 --years 2 --replicates 2 --seed 3 --threads 1 --out a.h5 -q", m_dir).status, 0);
   ASSERT_EQ(phsim("run --members 30000 --years 2 --replicates 2 --seed 3 --threads 2 --out b.h5 -q", m_dir).status, 0);

@@ -47,6 +47,12 @@ struct BenchmarkResult {
 /// Bytes of the device-memory copy that measures the bandwidth.
 inline constexpr std::uint64_t kBandwidthProbeBytes = 256ull << 20;
 
+/// Throws UsageError, naming the figures, when the member state of every replicate (the bench
+/// holds them all at once) and the bandwidth probe need more than 90% of `backend_bytes`, the
+/// backend's free memory (0 = unknown: no check).
+void check_benchmark_memory(const BenchmarkOptions& options, const ReferenceData& data,
+                            std::uint64_t backend_bytes);
+
 /// Runs `months` monthly steps (a tally after each December and at the end) and times them.
 BenchmarkResult run_benchmark(const BenchmarkOptions& options, const ReferenceData& data,
                               Engine& engine);

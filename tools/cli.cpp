@@ -544,6 +544,7 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
   eo.backend = parse_backend(o.backend);
   if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
   auto engine = make_engine(eo);
+  check_benchmark_memory(bo, data, memory_available(eo));
   const BenchmarkResult r = run_benchmark(bo, data, *engine);
   std::cout << (o.json ? to_json(r) + "\n" : to_text(r));
   return 0;

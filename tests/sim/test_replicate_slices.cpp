@@ -8,6 +8,7 @@
 
 #include "io/reference_data_io.hpp"
 #include "scenarios/scenario.hpp"
+#include "sim/benchmark.hpp"
 #include "sim/engine.hpp"
 #include "sim/errors.hpp"
 #include "sim/runner.hpp"
@@ -126,6 +127,36 @@ TEST(BatchPlan, FullEnrollmentWithHundredReplicatesRunsOnAn80GBGpuInBatches) {
   const std::uint32_t cpu_batch = plan_batch(data(), run, members, 100, 1, Backend::Cpu, true, cpu64);
   EXPECT_LE(cpu_batch * state, 0.9 * (static_cast<double>(64ull << 30) - results));
   EXPECT_GT((cpu_batch + 1) * state, 0.9 * (static_cast<double>(64ull << 30) - results));
+}
+
+// `phsim bench` holds every replicate at once: a bench that cannot fit is refused before
+// anything is allocated. The full enrollment over one year takes 19,496,843 slots (measured by
+// `phsim bench --members full`, bench/RESULTS.md) x 61 bytes = 1.19 GB per replicate, so 80 GB
+// (72 GB usable) hold 58 replicates (69.5 GB with the 0.5 GiB bandwidth probe) but not 61
+// (73.1 GB).
+TEST(BenchMemory, BenchesThatDoNotFitAreRefusedNamingTheFigures) {
+  BenchmarkOptions o;
+  o.members = static_cast<std::uint64_t>(data().total_enrollment());
+  o.months = 12;
+  o.replicates = 58;
+  EXPECT_NO_THROW(check_benchmark_memory(o, data(), 80'000'000'000ull));
+  o.replicates = 61;
+  try {
+    check_benchmark_memory(o, data(), 80'000'000'000ull);
+    ADD_FAILURE() << "61 replicates of the full enrollment fit 80 GB";
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("--members " + std::to_string(o.members) + " x --replicates 61"), std::string::npos) << what;
+    EXPECT_NE(what.find("74.5 GiB"), std::string::npos) << what;  // 80e9 bytes
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+  // 10^6 members fit this size of machine; unknown memory (0) is not checked.
+  o.members = 1000000;
+  o.replicates = 1;
+  EXPECT_NO_THROW(check_benchmark_memory(o, data(), 8ull << 30));
+  o.members = 4000000000ull;
+  EXPECT_THROW(check_benchmark_memory(o, data(), 256ull << 30), UsageError);
+  EXPECT_NO_THROW(check_benchmark_memory(o, data(), 0));
 }
 
 }  // namespace

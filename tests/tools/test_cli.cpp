@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -233,6 +234,22 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   const Result bad = phsim("bench --members 5000 --months 0 --json", m_dir);
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.err.find("--months"), std::string::npos) << bad.err;
+}
+
+// 4 x 10^9 members need about 320 GB of member state: refused at once in one line, instead of
+// allocating until the system kills the process.
+TEST_F(CliTest, BenchLargerThanTheMemoryIsRefused) {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  unsigned long long kib = 0;
+  while (meminfo >> key >> kib && key != "MemAvailable:") meminfo.ignore(64, '\n');
+  if (key == "MemAvailable:" && kib > (300ull << 20)) GTEST_SKIP() << "more than 300 GiB available";
+  const Result r = phsim("bench --members 4000000000 --months 1 --json", m_dir);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_NE(r.err.find("--members 4000000000 x --replicates 1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("reduce --members or --replicates"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST_F(CliTest, CudaBackendWithoutDeviceFailsClearly) {

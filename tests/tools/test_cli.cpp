@@ -236,14 +236,37 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   EXPECT_NE(bad.err.find("--months"), std::string::npos) << bad.err;
 }
 
-// 4 x 10^9 members need about 320 GB of member state: refused at once in one line, instead of
-// allocating until the system kills the process.
-TEST_F(CliTest, BenchLargerThanTheMemoryIsRefused) {
+/// MemAvailable of /proc/meminfo in bytes (0 when unknown).
+unsigned long long available_memory() {
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
   unsigned long long kib = 0;
-  while (meminfo >> key >> kib && key != "MemAvailable:") meminfo.ignore(64, '\n');
-  if (key == "MemAvailable:" && kib > (300ull << 20)) GTEST_SKIP() << "more than 300 GiB available";
+  while (meminfo >> key >> kib) {
+    if (key == "MemAvailable:") return kib * 1024;
+    meminfo.ignore(64, '\n');
+  }
+  return 0;
+}
+
+// A batch asked for with --batch-replicates must fit like a planned one: members sized so that
+// one replicate's state (about 1.3 slots x 61 bytes per member) takes a third of the available
+// memory, so 2 replicates fit its 90% and 4 do not.
+TEST_F(CliTest, BatchLargerThanTheMemoryIsRefused) {
+  const unsigned long long avail = available_memory();
+  if (avail == 0) GTEST_SKIP() << "no /proc/meminfo";
+  const unsigned long long members = avail / 3 / (61 * 13 / 10);
+  const Result r = phsim("run --members " + std::to_string(members) +
+                             " --replicates 4 --batch-replicates 4 --out x.h5 -q", m_dir);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("--batch-replicates 4: at most 2 replicate(s)"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(m_dir / "x.h5"));
+}
+
+// 4 x 10^9 members need about 320 GB of member state: refused at once in one line, instead of
+// allocating until the system kills the process.
+TEST_F(CliTest, BenchLargerThanTheMemoryIsRefused) {
+  if (available_memory() > (300ull << 30)) GTEST_SKIP() << "more than 300 GiB available";
   const Result r = phsim("bench --members 4000000000 --months 1 --json", m_dir);
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(r.out.empty()) << r.out;

@@ -31,19 +31,16 @@ std::string json_escape(const std::string& s) {
 void check_benchmark_memory(const BenchmarkOptions& o, const ReferenceData& data, std::uint64_t backend_bytes) {
   if (backend_bytes == 0) return;
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  const ModelParameters params = read_model_parameters(data);
-  const PopulationLayout layout =
-      population_layout(o.members, pool_members(o.members, params), (o.months + 11) / 12, params);
-  const double state = static_cast<double>(layout.capacity) * kBytesPerMember * o.replicates;
-  const double need = state + 2.0 * static_cast<double>(kBandwidthProbeBytes);
-  if (need <= 0.9 * static_cast<double>(backend_bytes)) return;
+  const std::uint64_t per_replicate = member_state_bytes(data, o.members, (o.months + 11) / 12);
+  const double need = static_cast<double>(per_replicate) * o.replicates + 2.0 * static_cast<double>(kBandwidthProbeBytes);
+  if (need <= kUsableMemoryFraction * static_cast<double>(backend_bytes)) return;
   char msg[320];
   std::snprintf(msg, sizeof msg,
                 "--members %llu x --replicates %d: the bench needs %.1f GiB at once (%llu slots x %u "
                 "bytes of member state per replicate, and %.1f GiB to measure the bandwidth) but %.1f "
                 "GiB of memory is available; reduce --members or --replicates",
                 static_cast<unsigned long long>(o.members), o.replicates, need / kGiB,
-                static_cast<unsigned long long>(layout.capacity), kBytesPerMember,
+                static_cast<unsigned long long>(per_replicate / kBytesPerMember), kBytesPerMember,
                 2.0 * static_cast<double>(kBandwidthProbeBytes) / kGiB, static_cast<double>(backend_bytes) / kGiB);
   throw UsageError(msg);
 }

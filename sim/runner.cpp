@@ -131,14 +131,16 @@ std::uint64_t results_bytes_per_replicate(const ReferenceData& data, int years, 
               2 * interventions * static_cast<std::uint64_t>(years) + 64);
 }
 
+std::uint64_t member_state_bytes(const ReferenceData& data, std::uint64_t members, int years) {
+  const ModelParameters params = read_model_parameters(data);
+  return population_layout(members, pool_members(members, params), years, params).capacity * kBytesPerMember;
+}
+
 std::uint32_t plan_batch(const ReferenceData& data, const RunSettings& run, std::uint64_t members,
                          std::uint32_t replicates, std::size_t scenarios, Backend backend,
                          bool holds_all_results, const MemoryBudget& memory) {
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  const ModelParameters params = read_model_parameters(data);
-  const PopulationLayout layout =
-      population_layout(members, pool_members(members, params), run.years, params);
-  const double state = static_cast<double>(layout.capacity) * kBytesPerMember;  // per replicate
+  const double state = static_cast<double>(member_state_bytes(data, members, run.years));  // per replicate
   const double results = static_cast<double>(results_bytes_per_replicate(data, run.years, 8)) *
                          (holds_all_results ? run.replicates : replicates) * static_cast<double>(scenarios);
   const double host = static_cast<double>(memory.host);
@@ -152,13 +154,13 @@ std::uint32_t plan_batch(const ReferenceData& data, const RunSettings& run, std:
   }
   if (memory.backend == 0) return std::max(replicates, 1u);  // unknown: no batching
   const double have = static_cast<double>(memory.backend) - (backend == Backend::Cpu ? results : 0.0);
-  const double fit = std::floor(0.9 * have / state);
+  const double fit = std::floor(kUsableMemoryFraction * have / state);
   if (fit < 1) {
     std::snprintf(msg, sizeof msg,
                   "one replicate needs %.1f GiB of member state (%llu slots x %u bytes) but %.1f GiB of "
                   "memory is available; reduce --members, or split the members over MPI ranks "
                   "(--shard members)",
-                  state / kGiB, static_cast<unsigned long long>(layout.capacity), kBytesPerMember,
+                  state / kGiB, static_cast<unsigned long long>(state / kBytesPerMember), kBytesPerMember,
                   std::max(have, 0.0) / kGiB);
     throw UsageError(msg);
   }

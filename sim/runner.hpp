@@ -133,6 +133,13 @@ void append_replicates(ScenarioResults& into, const ScenarioResults& more);
 /// Bytes of ScenarioResults per replicate (host memory that batching does not reduce).
 std::uint64_t results_bytes_per_replicate(const ReferenceData& data, int years, std::size_t interventions);
 
+/// Share of the backend's free memory that member state may take (the rest: tables, temporaries).
+inline constexpr double kUsableMemoryFraction = 0.9;
+
+/// Bytes of member state of one replicate of `members` enrolled members over `years` (the
+/// layout's slots, pool and newborn room included, × kBytesPerMember).
+std::uint64_t member_state_bytes(const ReferenceData& data, std::uint64_t members, int years);
+
 /// Memory a run may use, in bytes; 0 = unknown.
 struct MemoryBudget {
   std::uint64_t host = 0;     ///< host memory available (results are held there)

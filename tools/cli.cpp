@@ -305,20 +305,19 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
                             ? checked<std::uint32_t>("--batch-replicates", *o.batch_replicates, 1, 100000)
                             : plan_batch(data, scenarios.front().run, shard_members, my_replicates,
                                          scenarios.size(), eo.backend, cluster.rank() == 0, memory);
+  if (o.resume && my_replicates > 0) batch = resume_from.header.batch_replicates;  // same units
+  batch = std::max(1u, std::min(batch, std::max(my_replicates, 1u)));
   if (o.batch_replicates && !o.resume) {
     // A batch asked for must fit as a planned one would (the plan names the figures when not
     // even one replicate does).
-    const std::uint32_t asked = std::min(batch, std::max(my_replicates, 1u));
-    const std::uint32_t fit = plan_batch(data, scenarios.front().run, shard_members, asked, scenarios.size(),
+    const std::uint32_t fit = plan_batch(data, scenarios.front().run, shard_members, batch, scenarios.size(),
                                          eo.backend, cluster.rank() == 0, memory);
-    if (fit < asked) {
-      throw UsageError("--batch-replicates " + std::to_string(asked) + ": at most " + std::to_string(fit) +
+    if (fit < batch) {
+      throw UsageError("--batch-replicates " + std::to_string(batch) + ": at most " + std::to_string(fit) +
                        " replicate(s) of " + std::to_string(shard_members) +
                        " members fit the backend's free memory; use a smaller batch or leave the option out");
     }
   }
-  if (o.resume && my_replicates > 0) batch = resume_from.header.batch_replicates;  // same units
-  batch = std::max(1u, std::min(batch, std::max(my_replicates, 1u)));
   auto engine = make_engine(eo);
   if (talk && cluster.distributed()) {
     if (by_members) {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "io/hdf5_file.hpp"
+#include "sim/engine.hpp"
 #include "tests/tools/run_phsim.hpp"
 #include "tests/tools/same_results.hpp"
 #include "io/reference_data_io.hpp"
@@ -246,23 +247,11 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   EXPECT_NE(bad.err.find("--months"), std::string::npos) << bad.err;
 }
 
-/// MemAvailable of /proc/meminfo in bytes (0 when unknown).
-unsigned long long available_memory() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  unsigned long long kib = 0;
-  while (meminfo >> key >> kib) {
-    if (key == "MemAvailable:") return kib * 1024;
-    meminfo.ignore(64, '\n');
-  }
-  return 0;
-}
-
 // A batch asked for with --batch-replicates must fit like a planned one: members sized so that
 // one replicate's state (about 1.3 slots x 61 bytes per member) takes a third of the available
 // memory, so 2 replicates fit its 90% and 4 do not.
 TEST_F(CliTest, BatchLargerThanTheMemoryIsRefused) {
-  const unsigned long long avail = available_memory();
+  const unsigned long long avail = host_memory_available();
   if (avail == 0) GTEST_SKIP() << "no /proc/meminfo";
   const unsigned long long members = avail / 3 / (61 * 13 / 10);
   const Result r = phsim("run --members " + std::to_string(members) +
@@ -276,7 +265,7 @@ TEST_F(CliTest, BatchLargerThanTheMemoryIsRefused) {
 // 4 x 10^9 members need about 320 GB of member state: refused at once in one line, instead of
 // allocating until the system kills the process.
 TEST_F(CliTest, BenchLargerThanTheMemoryIsRefused) {
-  if (available_memory() > (300ull << 30)) GTEST_SKIP() << "more than 300 GiB available";
+  if (host_memory_available() > (300ull << 30)) GTEST_SKIP() << "more than 300 GiB available";
   const Result r = phsim("bench --members 4000000000 --months 1 --json", m_dir);
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(r.out.empty()) << r.out;

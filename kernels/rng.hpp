@@ -22,16 +22,6 @@ struct RandomBlock {
 inline constexpr double kTwoPow32 = 4294967296.0;
 inline constexpr std::uint64_t kThresholdOne = 4294967296ull;
 
-#if defined(__CUDACC__)
-/// Philox4x32-10 of one counter on the device, kept out of line: the fused step draws blocks
-/// at a dozen places, and one copy of the ten rounds instead of one per place keeps the kernel
-/// small enough for the instruction cache.
-__device__ __noinline__ static r123::Philox4x32::ctr_type philox_out_of_line(
-    r123::Philox4x32::ctr_type c, r123::Philox4x32::key_type k) {
-  return r123::Philox4x32()(c, k);
-}
-#endif
-
 /// Philox4x32-10 generator for one (seed, stream, member, month, replicate) tuple.
 /// Successive calls to next() walk the fourth counter word: block 0, 1, 2, ...
 class Philox {
@@ -46,11 +36,7 @@ class Philox {
   PHSIM_HD RandomBlock block(std::uint32_t block) const {
     r123::Philox4x32::ctr_type c = m_ctr;
     c.v[3] = block;
-#if defined(__CUDA_ARCH__)
-    const r123::Philox4x32::ctr_type out = philox_out_of_line(c, m_key);
-#else
     const r123::Philox4x32::ctr_type out = r123::Philox4x32()(c, m_key);
-#endif
     return RandomBlock{{out.v[0], out.v[1], out.v[2], out.v[3]}};
   }
 

@@ -139,7 +139,17 @@ TEST_F(CliTest, VersionIsTheCommitBuilt) {
   // "phsim 0.1.0 (<describe>)"
   const auto open = r.out.find('(');
   ASSERT_NE(open, std::string::npos) << r.out;
-  EXPECT_EQ(strip(r.out.substr(open + 1)), expected) << r.out;
+  const std::string named = strip(r.out.substr(open + 1));
+  if (named != expected) {
+    // Stale means older: a binary built from a later commit than the checkout (or from one the
+    // checkout does not have, as in a copy of the tree made before that commit) is not.
+    const std::string older = git + "merge-base --is-ancestor '" + named + "' HEAD > /dev/null 2>&1";
+    if (std::system(older.c_str()) != 0) {
+      GTEST_SKIP() << PHSIM_EXE << " names " << named << ", which is not an ancestor of the checkout's "
+                   << expected;
+    }
+  }
+  EXPECT_EQ(named, expected) << r.out;
 }
 
 TEST_F(CliTest, SameSeedAndThreadCountsGiveIdenticalArrays) {

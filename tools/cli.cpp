@@ -337,8 +337,12 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
               << " (" << engine->threads() << " thread(s)), " << kBytesPerMember
               << " bytes of state per member\n";
     if (batch < my_replicates) {
-      std::cerr << "  replicates run in batches of " << batch << " (what fits the "
-                << (eo.backend == Backend::Cuda ? "device" : "host") << " memory)\n";
+      std::cerr << "  replicates run in batches of " << batch << " ("
+                << (o.resume ? "as in the run resumed"
+                    : o.batch_replicates ? "--batch-replicates"
+                    : eo.backend == Backend::Cuda ? "what fits the device memory"
+                                                  : "what fits the host memory")
+                << ")\n";
     }
   }
 

@@ -116,7 +116,9 @@ std::string to_json(const BenchmarkResult& r) {
      << ", \"bytes_per_member\": " << r.bytes_per_member << ", \"backend\": \"" << r.backend
      << "\", \"device\": \"" << json_escape(r.device) << "\", \"threads\": " << r.threads
      << ", \"members\": " << r.options.members << ", \"months\": " << r.options.months
-     << ", \"replicates\": " << r.options.replicates << ", \"slots\": " << r.slots
+     << ", \"replicates\": " << r.options.replicates
+     << ", \"member_order\": \"" << (r.options.order_members ? "grouped" : "id") << "\""
+     << ", \"slots\": " << r.slots
      << ", \"bytes_total\": " << r.bytes_total << ", \"member_months\": " << r.member_months
      << ", \"seconds_setup\": " << r.seconds_setup << ", \"seconds_synthesis\": " << r.seconds_synthesis
      << ", \"seconds_history\": " << r.seconds_history << ", \"seconds_step\": " << r.seconds_step
@@ -133,7 +135,7 @@ std::string to_json(const BenchmarkResult& r) {
 std::string to_text(const BenchmarkResult& r) {
   char buf[1024];
   std::snprintf(buf, sizeof buf,
-                "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s))\n"
+                "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s)), members in %s order\n"
                 "  member-months/s  %.4g\n"
                 "  state            %llu bytes per member slot, %llu slots, %.1f MiB\n"
                 "  time             setup %.3f s (synthesis %.3f s, history %.3f s) | step %.3f s |"
@@ -142,7 +144,7 @@ std::string to_text(const BenchmarkResult& r) {
                 "  roofline         %.3g%% of %.4g GB/s (%s)\n",
                 static_cast<unsigned long long>(r.options.members), r.options.replicates,
                 r.options.months, r.backend.c_str(), r.device.c_str(), r.threads,
-                r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
+                r.options.order_members ? "grouped" : "id", r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
                 static_cast<unsigned long long>(r.slots), static_cast<double>(r.bytes_total) / (1 << 20),
                 r.seconds_setup, r.seconds_synthesis, r.seconds_history, r.seconds_step,
                 r.seconds_tally, r.seconds_policy, r.seconds_output,

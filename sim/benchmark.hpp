@@ -13,6 +13,9 @@ struct BenchmarkOptions {
   int months = 12;
   int replicates = 1;
   std::uint32_t seed = 1;
+  /// Members grouped by their path through the step (EngineOptions::order_members), or left
+  /// in id order. Recorded here; the engine is built with it.
+  bool order_members = true;
 };
 
 struct BenchmarkResult {

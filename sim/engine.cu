@@ -6,6 +6,7 @@
 #include <thrust/for_each.h>
 #include <thrust/gather.h>
 #include <thrust/iterator/counting_iterator.h>
+#include <thrust/sort.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "kernels/atomic.hpp"
 #include "kernels/dynamics.hpp"
 #include "kernels/history.hpp"
+#include "kernels/member_order.hpp"
 #include "kernels/newborn.hpp"
 #include "kernels/synthesis.hpp"
 #include "kernels/tally.hpp"
@@ -268,6 +270,7 @@ class ThrustEngine final : public Engine {
                               history_measure_mask(specs.data(), static_cast<std::uint32_t>(specs.size()))};
     for_each_slot(InitializeHistory{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity,
                                     m_start_month});
+    order_members(m_start_month);
   }
 
   void set_step_tables(const std::vector<StepTables>& step) override {
@@ -418,6 +421,41 @@ class ThrustEngine final : public Engine {
 #endif
   }
 
+  /// Sorts each replicate's slots by member_order_key at `month`, moving every member array
+  /// with them; free slots stay at the segment's tail. Done once, after the history: the groups
+  /// age together, so the order holds up (re-sorting every January cost more time on the CPU
+  /// than it saved; bench/RESULTS.md). Replicates are sorted in chunks of at most
+  /// kOrderChunkSlots slots (one replicate when a segment is larger), which bounds the scratch
+  /// memory to 16 bytes per slot of a chunk.
+  void order_members(std::int32_t month) {
+    if (!m_options.order_members) return;
+    const NvtxRange range("phsim order members");
+    const std::uint64_t capacity = m_layout.capacity, n = m_state.size();
+    PHSIM_EXPECTS(capacity <= 0xffffffffull, "order_members: segment over 2^32 slots", UsageError);
+    const std::uint64_t per_chunk = std::min<std::uint64_t>(
+        std::max<std::uint64_t>(1, kOrderChunkSlots / capacity), 1ull << kOrderReplicateBits);
+    const std::uint64_t chunk_slots = std::min<std::uint64_t>(per_chunk, m_replicates) * capacity;
+    thrust::device_vector<std::uint64_t> keys(chunk_slots);
+    thrust::device_vector<std::uint32_t> position(chunk_slots), buffer(chunk_slots);  // fields are <= 4 bytes
+    for (std::uint64_t r = 0; r < m_replicates; r += per_chunk) {
+      const std::uint64_t first = r * capacity;
+      const auto len = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(per_chunk, m_replicates - r) * capacity);
+      thrust::for_each_n(thrust::device, thrust::counting_iterator<std::uint64_t>(0), len,
+                         MemberOrderKeys{m_state.view(), first, capacity, month, raw(keys), raw(position)});
+      thrust::stable_sort_by_key(thrust::device, keys.begin(), keys.begin() + len, position.begin());
+#define PHSIM_ORDER_FIELD(T, name, extent, doc)                                                    \
+      static_assert(sizeof(T) <= sizeof(std::uint32_t), "order_members: buffer too small");       \
+      for (std::uint64_t e = 0; e < (extent); ++e) {                                               \
+        const auto array = m_state.name.begin() + static_cast<std::ptrdiff_t>(e * n + first);      \
+        const auto tmp = thrust::device_pointer_cast(reinterpret_cast<T*>(raw(buffer)));           \
+        thrust::gather(thrust::device, position.begin(), position.begin() + len, array, tmp);      \
+        thrust::copy(thrust::device, tmp, tmp + len, array);                                       \
+      }
+      PHSIM_MEMBER_FIELDS(PHSIM_ORDER_FIELD)
+#undef PHSIM_ORDER_FIELD
+    }
+  }
+
   std::size_t county_count() const {
     return m_steps.empty() ? 0 : m_steps.front()->contract_first.size();
   }
@@ -463,14 +501,11 @@ class ThrustEngine final : public Engine {
   }
 
   /// Member ids of the newborns of `mothers` (slots, ascending): each replicate's next ids in
-  /// the order of the mothers' ids, which is their slot order. In a member-sharded run the
-  /// order is over every process's mothers (exchanged), so the ids are those of a whole run.
+  /// the order of the mothers' ids (not their slots, which order_members rearranges). In a
+  /// member-sharded run the order is over every process's mothers (exchanged), so the ids are
+  /// those of a whole run.
   std::vector<std::uint32_t> newborn_ids(const std::vector<std::uint64_t>& mothers) {
     std::vector<std::uint32_t> ids(mothers.size());
-    if (!m_exchange) {
-      for (std::size_t j = 0; j < mothers.size(); ++j) ids[j] = m_next_id[mothers[j] / m_layout.capacity]++;
-      return ids;
-    }
     const thrust::device_vector<std::uint64_t> d_mothers = to_device(mothers);
     thrust::device_vector<std::uint32_t> d_mother_ids(mothers.size());
     thrust::gather(thrust::device, d_mothers.begin(), d_mothers.end(), m_state.member_id.begin(),
@@ -480,7 +515,7 @@ class ThrustEngine final : public Engine {
     for (std::size_t j = 0; j < mothers.size(); ++j) {
       keys[j] = (mothers[j] / m_layout.capacity) << 32 | mother_ids[j];
     }
-    std::vector<std::uint64_t> all = m_exchange->gather_all(keys);
+    std::vector<std::uint64_t> all = m_exchange ? m_exchange->gather_all(keys) : keys;
     std::sort(all.begin(), all.end());
     for (std::size_t j = 0; j < keys.size(); ++j) {
       const std::uint64_t r = keys[j] >> 32;
@@ -533,6 +568,7 @@ class ThrustEngine final : public Engine {
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;
   MemberExchange* m_exchange = nullptr;  ///< member sharding (not owned)
+  static constexpr std::uint64_t kOrderChunkSlots = 1ull << 24;
 };
 
 }  // namespace

@@ -24,6 +24,9 @@ struct EngineOptions {
   Backend backend = Backend::Cpu;
   int threads = 0;  ///< CPU threads (0 = all available); ignored by CUDA
   int device = 0;   ///< CUDA device ordinal
+  /// Group member slots by the path they take through the step (kernels/member_order.hpp),
+  /// once, after the history. Results do not depend on it; speed does.
+  bool order_members = true;
 };
 
 /// Host copy of the member arrays (one std::vector per field; fields with extent E hold E

@@ -532,6 +532,7 @@ struct BenchOptions {
   long long months = 12, replicates = 1;
   std::optional<long long> threads;
   std::string backend = "cpu";
+  std::string member_order = "grouped";
   bool json = false;
 };
 
@@ -558,6 +559,7 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
   EngineOptions eo;
   eo.backend = parse_backend(o.backend);
   if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
+  bo.order_members = eo.order_members = o.member_order == "grouped";
   auto engine = make_engine(eo);
   check_benchmark_memory(bo, data, memory_available(eo));
   const BenchmarkResult r = run_benchmark(bo, data, *engine);
@@ -684,6 +686,10 @@ int cli_main(int argc, char** argv) {
   bench->add_option("--replicates", bench_opts.replicates, "Replicates per launch (default 1)");
   bench->add_option("--backend", bench_opts.backend, "cpu (default) or cuda");
   bench->add_option("--threads", bench_opts.threads, "CPU threads (0 = all cores)");
+  bench->add_option("--member-order", bench_opts.member_order,
+                    "grouped (default): slots grouped by the members' path through the step; id: "
+                    "slots in member-id order (same results, for timing the difference)")
+      ->check(CLI::IsMember({"grouped", "id"}));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 

@@ -5,8 +5,10 @@
 // Slot bookkeeping (sim/engine.cu, kernels/synthesis.hpp, kernels/newborn.hpp): each replicate
 // fills its segment from slot 0 upward and never reuses a slot. Synthesis gives slot s the
 // member id s; a newborn takes the replicate's next free slot and its next id, both starting at
-// enrolled + pool, so every slot ever used holds member id == slot (the dead keep their id with
-// status 0) and unused slots hold no such id.
+// enrolled + pool. The used slots are a prefix of the segment, holding the ids 0 .. used - 1
+// once each (the dead keep their id with status 0); unused slots hold id 0xffffffff. The engine
+// reorders the used slots (kernels/member_order.hpp) after the history; without that, slot s
+// holds id s.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 
 #include "io/reference_data_io.hpp"
 #include "kernels/dynamics.hpp"
+#include "kernels/member_order.hpp"
 #include "kernels/step_tables.hpp"
 #include "sim/engine.hpp"
 #include "sim/population.hpp"
@@ -30,6 +33,7 @@ constexpr std::uint32_t kReplicates = 2;
 constexpr int kYears = 30;
 constexpr int kStartYear = 2024;
 constexpr std::uint32_t kSeed = 20240611;
+constexpr std::uint32_t kNoMember = 0xffffffffu;  ///< member_id of a slot never used
 
 /// Everything one long run produces.
 struct LongRun {
@@ -62,9 +66,9 @@ struct RunSetup {
 
   std::uint64_t initial_per_replicate() const { return layout.enrolled + layout.pool; }
 
-  LongRun run(int threads) const {
+  LongRun run(int threads, bool order_members = true) const {
     LongRun out;
-    auto engine = make_engine(EngineOptions{Backend::Cpu, threads, 0});
+    auto engine = make_engine(EngineOptions{Backend::Cpu, threads, 0, order_members});
     engine->synthesize(tables, layout, kSeed, kReplicates, month_index(kStartYear, 1));
     out.initial_size = engine->size();
     engine->initialize_history({step}, history);
@@ -99,11 +103,11 @@ class EngineDynamics : public ::testing::Test {
   /// Slots per replicate of a download.
   static std::uint64_t capacity(const HostMembers& h) { return h.size() / kReplicates; }
 
-  /// Number of slots of replicate r ever used: the length of the prefix with id == slot.
+  /// Number of slots of replicate r ever used: the length of the prefix holding member ids.
   static std::uint64_t used_slots(const HostMembers& h, std::uint32_t r) {
     const std::uint64_t cap = capacity(h);
     std::uint64_t s = 0;
-    while (s < cap && h.member_id[r * cap + s] == s) ++s;
+    while (s < cap && h.member_id[r * cap + s] != kNoMember) ++s;
     return s;
   }
 
@@ -136,9 +140,18 @@ TEST_F(EngineDynamics, SegmentsGrowAndNewbornsFillSlotsInOrder) {
     for (int y = 0; y < kYears; ++y) {
       const HostMembers& h = run.year_end[y];
       const std::uint64_t cap = capacity(h), used = used_slots(h, r);
-      // Every slot past the used prefix is empty: no living member, no member id of its own.
+      // Every slot past the used prefix is empty: no living member, no member id.
       for (std::uint64_t s = used; s < cap; ++s) {
         ASSERT_EQ(h.status[r * cap + s], 0) << "replicate " << r << " slot " << s << " year " << y;
+        ASSERT_EQ(h.member_id[r * cap + s], kNoMember) << "replicate " << r << " slot " << s << " year " << y;
+      }
+      // The used prefix holds the ids 0 .. used - 1, each once: newborns took the next ids.
+      std::vector<bool> seen(used, false);
+      for (std::uint64_t s = 0; s < used; ++s) {
+        const std::uint32_t id = h.member_id[r * cap + s];
+        ASSERT_LT(id, used) << "replicate " << r << " slot " << s << " year " << y;
+        ASSERT_FALSE(seen[id]) << "id " << id << " twice, replicate " << r << " year " << y;
+        seen[id] = true;
       }
       // Newborns this year = slots newly used this year.
       const std::int64_t year_births = event_sum(run.tallies[y], r, kEvBirths);
@@ -152,7 +165,7 @@ TEST_F(EngineDynamics, SegmentsGrowAndNewbornsFillSlotsInOrder) {
     std::uint64_t holding = 0;
     for (std::uint64_t s = 0; s < capacity(last); ++s) {
       const std::uint64_t i = r * capacity(last) + s;
-      if (last.status[i] != 0 || last.member_id[i] == s) ++holding;
+      if (last.status[i] != 0 || last.member_id[i] != kNoMember) ++holding;
     }
     EXPECT_EQ(static_cast<std::int64_t>(holding - initial), births) << "replicate " << r;
     EXPECT_GT(births, 0);  // the run is long enough for the check to mean something
@@ -205,16 +218,24 @@ TEST_F(EngineDynamics, OneAndTwoThreadsGiveIdenticalState) {
   }
 }
 
-/// Members of replicate r who died during year y (alive at the end of y - 1 or born in y, not
-/// alive at the end of y).
+/// Slots of `after` (replicate r) whose members died during the year: alive in `before` or born
+/// since (an id `before` does not hold), and not alive in `after`. Members are matched by id, as
+/// the engine reorders slots.
 std::vector<std::uint64_t> died_in_year(const HostMembers& before, const HostMembers& after,
                                         std::uint32_t r, std::uint64_t used_before,
                                         std::uint64_t used_after) {
   const std::uint64_t cap_before = before.size() / kReplicates, cap_after = after.size() / kReplicates;
+  std::vector<bool> alive_before(used_after, false);  // by id; ids of `before` are < used_before
+  for (std::uint64_t s = 0; s < used_before; ++s) {
+    const std::uint64_t i = r * cap_before + s;
+    alive_before[before.member_id[i]] = (before.status[i] & kAlive) != 0;
+  }
   std::vector<std::uint64_t> out;
   for (std::uint64_t s = 0; s < used_after; ++s) {
-    const bool was = s >= used_before || (before.status[r * cap_before + s] & kAlive);
-    const bool is = after.status[r * cap_after + s] & kAlive;
+    const std::uint64_t i = r * cap_after + s;
+    const std::uint32_t id = after.member_id[i];
+    const bool was = id >= used_before || alive_before[id];
+    const bool is = after.status[i] & kAlive;
     if (was && !is) out.push_back(s);
   }
   return out;
@@ -262,6 +283,78 @@ TEST_F(EngineDynamics, MemberMonthsEqualEnrolledMonthsOfTheYear) {
           << "year " << y << " replicate " << r << " (live " << live_months << ", dead " << dead_months << ")";
     }
   }
+}
+
+TEST_F(EngineDynamics, SlotsFollowTheOrderKeyAfterTheHistory) {
+  HostMembers start = s_one->start;
+  const MemberView v = start.view();
+  const std::int32_t month = month_index(kStartYear, 1);
+  const std::uint64_t cap = capacity(start);
+  for (std::uint32_t r = 0; r < kReplicates; ++r) {
+    std::uint64_t previous = 0, groups = 0;
+    for (std::uint64_t s = 0; s < cap; ++s) {
+      const std::uint64_t key = member_order_key(v, r * cap + s, cap, r, month);
+      ASSERT_LE(previous, key) << "replicate " << r << " slot " << s;
+      if (s > 0 && key >> 27 != previous >> 27) ++groups;  // enrollment, sex, age, conditions
+      previous = key;
+    }
+    // The key separates real groups: a few hundred (age × sex × enrollment × conditions).
+    EXPECT_GT(groups, 200u) << "replicate " << r;
+  }
+}
+
+TEST_F(EngineDynamics, WithoutOrderingSlotsHoldTheirOwnIds) {
+  const LongRun b = s_setup->run(1, false);
+  for (std::size_t y = 0; y < b.year_end.size(); y += 10) {
+    const HostMembers& h = b.year_end[y];
+    for (std::uint32_t r = 0; r < kReplicates; ++r) {
+      const std::uint64_t used = used_slots(h, r);
+      for (std::uint64_t s = 0; s < used; ++s) ASSERT_EQ(h.member_id[r * capacity(h) + s], s);
+    }
+  }
+}
+
+/// Slot of each member id of replicate r (ids are below the used count).
+std::vector<std::uint64_t> slot_of_id(const HostMembers& h, std::uint32_t r, std::uint64_t used) {
+  const std::uint64_t cap = h.size() / kReplicates;
+  std::vector<std::uint64_t> slot(used, ~0ull);
+  for (std::uint64_t s = 0; s < used; ++s) slot[h.member_id[r * cap + s]] = r * cap + s;
+  return slot;
+}
+
+TEST_F(EngineDynamics, OrderingMembersChangesNoResult) {
+  // The same run with the slots left in id order: every tally and, member by member, every
+  // field must be identical; only the slots differ.
+  const LongRun& a = *s_one;
+  const LongRun b = s_setup->run(1, false);
+  ASSERT_EQ(a.year_end.size(), b.year_end.size());
+  std::uint64_t moved = 0;
+  for (std::size_t y = 0; y < a.year_end.size(); ++y) {
+    EXPECT_EQ(a.tallies[y].measure, b.tallies[y].measure) << "year " << y;
+    EXPECT_EQ(a.tallies[y].group, b.tallies[y].group) << "year " << y;
+    EXPECT_EQ(a.tallies[y].events, b.tallies[y].events) << "year " << y;
+    const HostMembers& ha = a.year_end[y];
+    const HostMembers& hb = b.year_end[y];
+    ASSERT_EQ(ha.size(), hb.size()) << "year " << y;
+    const std::uint64_t n = ha.size();
+    for (std::uint32_t r = 0; r < kReplicates; ++r) {
+      const std::uint64_t used = used_slots(ha, r);
+      ASSERT_EQ(used, used_slots(hb, r)) << "year " << y << " replicate " << r;
+      const auto sa = slot_of_id(ha, r, used), sb = slot_of_id(hb, r, used);
+      for (std::uint64_t id = 0; id < used; ++id) {
+        const std::uint64_t i = sa[id], j = sb[id];
+        moved += i != j ? 1 : 0;
+#define PHSIM_EXPECT_MEMBER_EQ(T, name, extent, doc)                                        \
+        for (std::uint64_t e = 0; e < (extent); ++e) {                                     \
+          ASSERT_EQ(ha.name[e * n + i], hb.name[e * n + j])                                 \
+              << "field " #name "[" << e << "] of member " << id << ", replicate " << r << ", year " << y; \
+        }
+        PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_MEMBER_EQ)
+#undef PHSIM_EXPECT_MEMBER_EQ
+      }
+    }
+  }
+  EXPECT_GT(moved, 1000u);  // the orders really differ
 }
 
 }  // namespace

@@ -212,6 +212,7 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   EXPECT_EQ(j.at("months"), 13);
   EXPECT_EQ(j.at("replicates"), 2);
   EXPECT_EQ(j.at("threads"), 1);
+  EXPECT_EQ(j.at("member_order"), "grouped");
   EXPECT_FALSE(j.at("device").get<std::string>().empty());
   const double member_months = j.at("member_months").get<double>();
   EXPECT_EQ(member_months, 20000.0 * 13 * 2);
@@ -255,6 +256,13 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   const Result bad = phsim("bench --members 5000 --months 0 --json", m_dir);
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.err.find("--months"), std::string::npos) << bad.err;
+  // Members left in id order: the same work, said so.
+  const Result id = phsim("bench --members 5000 --months 1 --threads 1 --member-order id --json", m_dir);
+  ASSERT_EQ(id.status, 0) << id.err;
+  EXPECT_EQ(nlohmann::json::parse(id.out).at("member_order"), "id");
+  const Result bad_order = phsim("bench --members 5000 --months 1 --member-order random", m_dir);
+  EXPECT_NE(bad_order.status, 0);
+  EXPECT_NE(bad_order.err.find("--member-order"), std::string::npos) << bad_order.err;
 }
 
 // A batch asked for with --batch-replicates must fit like a planned one: members sized so that

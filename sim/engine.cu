@@ -425,15 +425,15 @@ class ThrustEngine final : public Engine {
   /// with them; free slots stay at the segment's tail. Done once, after the history: the groups
   /// age together, so the order holds up (re-sorting every January cost more time on the CPU
   /// than it saved; bench/RESULTS.md). Replicates are sorted in chunks of at most
-  /// kOrderChunkSlots slots (one replicate when a segment is larger), which bounds the scratch
-  /// memory to 16 bytes per slot of a chunk.
+  /// EngineOptions::order_chunk_slots slots (one replicate when a segment is larger), which
+  /// bounds the scratch memory to 16 bytes per slot of a chunk.
   void order_members(std::int32_t month) {
     if (!m_options.order_members) return;
     const NvtxRange range("phsim order members");
     const std::uint64_t capacity = m_layout.capacity, n = m_state.size();
     PHSIM_EXPECTS(capacity <= 0xffffffffull, "order_members: segment over 2^32 slots", UsageError);
     const std::uint64_t per_chunk = std::min<std::uint64_t>(
-        std::max<std::uint64_t>(1, kOrderChunkSlots / capacity), 1ull << kOrderReplicateBits);
+        std::max<std::uint64_t>(1, m_options.order_chunk_slots / capacity), 1ull << kOrderReplicateBits);
     const std::uint64_t chunk_slots = std::min<std::uint64_t>(per_chunk, m_replicates) * capacity;
     thrust::device_vector<std::uint64_t> keys(chunk_slots);
     thrust::device_vector<std::uint32_t> position(chunk_slots), buffer(chunk_slots);  // fields are <= 4 bytes
@@ -568,7 +568,6 @@ class ThrustEngine final : public Engine {
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;
   MemberExchange* m_exchange = nullptr;  ///< member sharding (not owned)
-  static constexpr std::uint64_t kOrderChunkSlots = 1ull << 24;
 };
 
 }  // namespace

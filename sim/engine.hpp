@@ -27,6 +27,9 @@ struct EngineOptions {
   /// Group member slots by the path they take through the step (kernels/member_order.hpp),
   /// once, after the history. Results do not depend on it; speed does.
   bool order_members = true;
+  /// Slots order_members sorts at once (16 bytes of scratch each); a larger segment is sorted
+  /// on its own. Tests set it small to sort replicate by replicate.
+  std::uint64_t order_chunk_slots = 1ull << 24;
 };
 
 /// Host copy of the member arrays (one std::vector per field; fields with extent E hold E

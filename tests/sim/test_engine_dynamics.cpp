@@ -66,9 +66,9 @@ struct RunSetup {
 
   std::uint64_t initial_per_replicate() const { return layout.enrolled + layout.pool; }
 
-  LongRun run(int threads, bool order_members = true) const {
+  LongRun run(int threads, bool order_members = true, std::uint64_t order_chunk_slots = 1ull << 24) const {
     LongRun out;
-    auto engine = make_engine(EngineOptions{Backend::Cpu, threads, 0, order_members});
+    auto engine = make_engine(EngineOptions{Backend::Cpu, threads, 0, order_members, order_chunk_slots});
     engine->synthesize(tables, layout, kSeed, kReplicates, month_index(kStartYear, 1));
     out.initial_size = engine->size();
     engine->initialize_history({step}, history);
@@ -312,6 +312,23 @@ TEST_F(EngineDynamics, WithoutOrderingSlotsHoldTheirOwnIds) {
       for (std::uint64_t s = 0; s < used; ++s) ASSERT_EQ(h.member_id[r * capacity(h) + s], s);
     }
   }
+}
+
+TEST_F(EngineDynamics, SortingReplicateByReplicateLaysOutTheSameSlots) {
+  // order_members sorts chunks of replicates; at the full enrollment a segment exceeds a chunk
+  // and each replicate is sorted alone. That must give the very slots of one chunk for all.
+  const LongRun& a = *s_one;
+  const LongRun b = s_setup->run(1, true, 1);
+  ASSERT_EQ(a.year_end.size(), b.year_end.size());
+  for (int y = -1; y < kYears; y += 10) {
+    const HostMembers& ha = y < 0 ? a.start : a.year_end[y];
+    const HostMembers& hb = y < 0 ? b.start : b.year_end[y];
+#define PHSIM_EXPECT_FIELD_EQ(T, name, extent, doc) \
+    EXPECT_TRUE(ha.name == hb.name) << "field " #name " differs, year " << y;
+    PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_FIELD_EQ)
+#undef PHSIM_EXPECT_FIELD_EQ
+  }
+  EXPECT_EQ(a.tallies.back().measure, b.tallies.back().measure);
 }
 
 /// Slot of each member id of replicate r (ids are below the used count).

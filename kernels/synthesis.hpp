@@ -16,6 +16,7 @@
 ///   block 1: language, aid category, practice, (unused)
 /// Categorical draws compare a 32-bit word against cumulative thresholds (×2^32).
 #include <cstdint>
+#include <string_view>
 
 #include "kernels/member.hpp"
 #include "kernels/platform.hpp"
@@ -53,6 +54,19 @@ struct SynthesisTablesView {
 PHSIM_HD inline std::uint32_t stratum_of(const std::uint64_t* begin, std::uint32_t n,
                                          std::uint64_t i) {
   return first_above(begin + 1, n, i);
+}
+
+/// The member fields SynthesizeMember writes; every other field is still zero after synthesis
+/// (the arrays are value-initialized), so reordering slots then need not move them.
+inline constexpr std::string_view kSynthesizedFields[] = {
+    "member_id", "contract", "county", "practice", "birth_month",
+    "sex",       "race",     "language", "aid",    "status"};
+
+constexpr bool is_synthesized_field(std::string_view name) {
+  for (const std::string_view f : kSynthesizedFields) {
+    if (f == name) return true;
+  }
+  return false;
 }
 
 /// Writes slot `index` (= replicate * capacity + slot) of the population.

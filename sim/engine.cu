@@ -255,6 +255,7 @@ class ThrustEngine final : public Engine {
     for_each_slot(SynthesizeMember{m_state.view(), device_tables.view(), seed, layout.enrolled,
                                    layout.pool, layout.capacity, start_month, first_replicate,
                                    layout.enrolled_first, enrolled_total, layout.pool_first});
+    m_just_synthesized = true;
   }
 
   void initialize_history(const std::vector<StepTables>& step,
@@ -265,12 +266,17 @@ class ThrustEngine final : public Engine {
     const thrust::device_vector<std::uint64_t> bridge_in = to_device(history.bridge_in_thr);
     const thrust::device_vector<std::uint64_t> bridge_out = to_device(history.bridge_out_thr);
     const std::vector<MeasureSpec>& specs = step.front().measures;  // the same in every set
+    // Sorted twice: here, while only the synthesized fields hold data, which moves few arrays
+    // however far; after the history, with the conditions in the key, members move only within
+    // their group (sex, age), which keeps the gathers in cache.
+    order_members(m_start_month, m_just_synthesized);
+    m_just_synthesized = false;
     const HistoryTablesView h{raw(prevalence), raw(bridge_in), raw(bridge_out),
                               history.bp_controlled_thr, history.a1c_poor_thr,
                               history_measure_mask(specs.data(), static_cast<std::uint32_t>(specs.size()))};
     for_each_slot(InitializeHistory{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity,
                                     m_start_month});
-    order_members(m_start_month);
+    order_members(m_start_month, false);
   }
 
   void set_step_tables(const std::vector<StepTables>& step) override {
@@ -384,6 +390,7 @@ class ThrustEngine final : public Engine {
     PHSIM_MEMBER_FIELDS(PHSIM_UPLOAD_FIELD)
 #undef PHSIM_UPLOAD_FIELD
     m_live = s.live;
+    m_just_synthesized = false;
     m_next_id = s.next_id;
     set_step_tables(step);
     PHSIM_EXPECTS(s.events.size() == m_events.size(),
@@ -422,12 +429,13 @@ class ThrustEngine final : public Engine {
   }
 
   /// Sorts each replicate's slots by member_order_key at `month`, moving every member array
-  /// with them; free slots stay at the segment's tail. Done once, after the history: the groups
+  /// with them (only the synthesized ones when `synthesized_only`: the others are still zero);
+  /// free slots stay at the segment's tail. Done at the start, not again: the groups
   /// age together, so the order holds up (re-sorting every January cost more time on the CPU
   /// than it saved; bench/RESULTS.md). Replicates are sorted in chunks of at most
   /// EngineOptions::order_chunk_slots slots (one replicate when a segment is larger), which
   /// bounds the scratch memory to 16 bytes per slot of a chunk.
-  void order_members(std::int32_t month) {
+  void order_members(std::int32_t month, bool synthesized_only) {
     if (!m_options.order_members) return;
     const NvtxRange range("phsim order members");
     const std::uint64_t capacity = m_layout.capacity, n = m_state.size();
@@ -445,7 +453,7 @@ class ThrustEngine final : public Engine {
       thrust::stable_sort_by_key(thrust::device, keys.begin(), keys.begin() + len, position.begin());
 #define PHSIM_ORDER_FIELD(T, name, extent, doc)                                                    \
       static_assert(sizeof(T) <= sizeof(std::uint32_t), "order_members: buffer too small");       \
-      for (std::uint64_t e = 0; e < (extent); ++e) {                                               \
+      for (std::uint64_t e = 0; e < (synthesized_only && !is_synthesized_field(#name) ? 0 : (extent)); ++e) { \
         const auto array = m_state.name.begin() + static_cast<std::ptrdiff_t>(e * n + first);      \
         const auto tmp = thrust::device_pointer_cast(reinterpret_cast<T*>(raw(buffer)));           \
         thrust::gather(thrust::device, position.begin(), position.begin() + len, array, tmp);      \
@@ -568,6 +576,7 @@ class ThrustEngine final : public Engine {
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;
   MemberExchange* m_exchange = nullptr;  ///< member sharding (not owned)
+  bool m_just_synthesized = false;  ///< only the synthesized fields hold data (kernels/synthesis.hpp)
 };
 
 }  // namespace

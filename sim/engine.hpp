@@ -25,7 +25,7 @@ struct EngineOptions {
   int threads = 0;  ///< CPU threads (0 = all available); ignored by CUDA
   int device = 0;   ///< CUDA device ordinal
   /// Group member slots by the path they take through the step (kernels/member_order.hpp),
-  /// once, after the history. Results do not depend on it; speed does.
+  /// at the start (before and after the history). Results do not depend on it; speed does.
   bool order_members = true;
   /// Slots order_members sorts at once (16 bytes of scratch each); a larger segment is sorted
   /// on its own. Tests set it small to sort replicate by replicate.

@@ -11,6 +11,7 @@
 // holds id s.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -19,6 +20,7 @@
 #include "io/reference_data_io.hpp"
 #include "kernels/dynamics.hpp"
 #include "kernels/member_order.hpp"
+#include "kernels/synthesis.hpp"
 #include "kernels/step_tables.hpp"
 #include "sim/engine.hpp"
 #include "sim/population.hpp"
@@ -329,6 +331,20 @@ TEST_F(EngineDynamics, SortingReplicateByReplicateLaysOutTheSameSlots) {
 #undef PHSIM_EXPECT_FIELD_EQ
   }
   EXPECT_EQ(a.tallies.back().measure, b.tallies.back().measure);
+}
+
+TEST_F(EngineDynamics, SynthesisWritesExactlyTheFieldsItLists) {
+  // The first sort moves only kSynthesizedFields; every other field must still be zero then.
+  auto engine = make_engine(EngineOptions{Backend::Cpu, 1, 0});
+  engine->synthesize(s_setup->tables, s_setup->layout, kSeed, kReplicates, month_index(kStartYear, 1));
+  const HostMembers h = engine->download();
+  const auto nonzero = [](const auto& v) {
+    return std::any_of(v.begin(), v.end(), [](auto x) { return x != 0; });
+  };
+#define PHSIM_EXPECT_SYNTHESIZED(T, name, extent, doc) \
+  EXPECT_EQ(nonzero(h.name), is_synthesized_field(#name)) << "field " #name;
+  PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_SYNTHESIZED)
+#undef PHSIM_EXPECT_SYNTHESIZED
 }
 
 /// Slot of each member id of replicate r (ids are below the used count).

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "io/reference_data_io.hpp"
+#include "kernels/dynamics.hpp"
 #include "kernels/measures.hpp"
 #include "kernels/synthesis.hpp"
 #include "sim/engine.hpp"
@@ -34,7 +35,9 @@ struct WarpFigures {
 
 WarpFigures measure_walk(const HostMembers& h, const StepTables& step, std::int32_t month) {
   WarpFigures f;
-  const StepTablesView& v = step.scalars;
+  StepTablesView v = step.scalars;  // the masks relevant_measures reads, in host memory
+  v.measure_age_mask = step.measure_age_mask.data();
+  v.measure_condition_mask = step.measure_condition_mask.data();
   for (std::size_t w = 0; w + 32 <= h.size(); w += 32) {
     std::vector<std::uint32_t> walk[32], kinds[32];
     int alive = 0;
@@ -42,14 +45,12 @@ WarpFigures measure_walk(const HostMembers& h, const StepTables& step, std::int3
       const std::size_t i = w + lane;
       if (!(h.status[i] & kAlive)) continue;
       ++alive;
-      const bool female = h.sex[i] == static_cast<std::uint8_t>(Sex::Female);
-      int age = (month - h.birth_month[i]) / 12;
-      if (age > kMaxAgeYears) age = kMaxAgeYears;
-      std::uint32_t relevant = step.measure_age_mask[age * 2 + (female ? 1 : 0)] &
-                               step.measure_condition_mask[h.conditions[i] & 63u] & ((1u << v.n_measures) - 1u);
-      relevant &= ~v.followup_mask;
-      if (!(h.status[i] & kEnrolled)) relevant &= ~v.enrolled_only_mask;
-      for (; relevant; relevant &= relevant - 1u) {
+      MeasureContext ctx{};  // no event this month: follow-ups are left out
+      ctx.age_months = month - h.birth_month[i];
+      ctx.female = h.sex[i] == static_cast<std::uint8_t>(Sex::Female);
+      ctx.enrolled = (h.status[i] & kEnrolled) != 0;
+      ctx.conditions = h.conditions[i];
+      for (std::uint32_t relevant = relevant_measures(v, ctx); relevant; relevant &= relevant - 1u) {
         const std::uint32_t k = lowest_set_bit(relevant);
         walk[lane].push_back(k);
         kinds[lane].push_back(static_cast<std::uint32_t>(step.measures[k].kind) * 16 +

@@ -103,13 +103,10 @@ PHSIM_HD inline void add_cost(const MemberView& m, std::uint64_t i, std::uint32_
   m.year_cost_usd[i] = saturating_add(m.year_cost_usd[i], usd);
 }
 
-/// One month of every measure of member i (services drawn from the Service stream); `reach`
-/// holds the interventions reaching the member, whose effects shift the propensities. Only the
-/// measures whose state can change are visited, in measure order (StepTablesView masks).
-PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTablesView& t,
-                                            std::uint64_t i, const MeasureContext& ctx,
-                                            std::uint32_t seed, std::int32_t month,
-                                            std::uint32_t replicate, std::uint8_t reach = 0) {
+/// The measures whose state can change this month for a member in context `ctx`, as bits:
+/// those of its age, sex and conditions; follow-ups only in a month with an event; those that
+/// count enrolled months only while enrolled.
+PHSIM_HD inline std::uint32_t relevant_measures(const StepTablesView& t, const MeasureContext& ctx) {
   int age = ctx.age_months / 12;
   if (age > kMaxAgeYears) age = kMaxAgeYears;
   std::uint32_t relevant = t.measure_age_mask[age * 2 + (ctx.female ? 1 : 0)] &
@@ -117,6 +114,17 @@ PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTable
                            ((1u << t.n_measures) - 1u);
   if (!ctx.events) relevant &= ~t.followup_mask;
   if (!ctx.enrolled) relevant &= ~t.enrolled_only_mask;
+  return relevant;
+}
+
+/// One month of every measure of member i (services drawn from the Service stream); `reach`
+/// holds the interventions reaching the member, whose effects shift the propensities. Only the
+/// measures whose state can change are visited, in measure order (StepTablesView masks).
+PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTablesView& t,
+                                            std::uint64_t i, const MeasureContext& ctx,
+                                            std::uint32_t seed, std::int32_t month,
+                                            std::uint32_t replicate, std::uint8_t reach = 0) {
+  std::uint32_t relevant = relevant_measures(t, ctx);
   if (!relevant) return;
   ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
   // The member's row of service thresholds: [contract][race][tier][measure].

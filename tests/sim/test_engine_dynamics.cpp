@@ -125,6 +125,14 @@ class EngineDynamics : public ::testing::Test {
   }
 };
 
+/// Every member array of `a` equals that of `b`, slot by slot (year -1: the start).
+void expect_same_slots(const HostMembers& a, const HostMembers& b, int year) {
+#define PHSIM_EXPECT_FIELD_EQ(T, name, extent, doc) \
+  EXPECT_TRUE(a.name == b.name) << "field " #name " differs in year " << year;
+  PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_FIELD_EQ)
+#undef PHSIM_EXPECT_FIELD_EQ
+}
+
 std::unique_ptr<RunSetup> EngineDynamics::s_setup;
 std::unique_ptr<LongRun> EngineDynamics::s_one;
 
@@ -210,10 +218,7 @@ TEST_F(EngineDynamics, OneAndTwoThreadsGiveIdenticalState) {
   EXPECT_EQ(a.final_size, b.final_size);
   ASSERT_EQ(a.year_end.size(), b.year_end.size());
   for (std::size_t y = 0; y < a.year_end.size(); ++y) {
-#define PHSIM_EXPECT_FIELD_EQ(T, name, extent, doc) \
-    EXPECT_TRUE(a.year_end[y].name == b.year_end[y].name) << "field " #name " differs in year " << y;
-    PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_FIELD_EQ)
-#undef PHSIM_EXPECT_FIELD_EQ
+    expect_same_slots(a.year_end[y], b.year_end[y], static_cast<int>(y));
     EXPECT_EQ(a.tallies[y].measure, b.tallies[y].measure) << "year " << y;
     EXPECT_EQ(a.tallies[y].group, b.tallies[y].group) << "year " << y;
     EXPECT_EQ(a.tallies[y].events, b.tallies[y].events) << "year " << y;
@@ -323,12 +328,7 @@ TEST_F(EngineDynamics, SortingReplicateByReplicateLaysOutTheSameSlots) {
   const LongRun b = s_setup->run(1, true, 1);
   ASSERT_EQ(a.year_end.size(), b.year_end.size());
   for (int y = -1; y < kYears; y += 10) {
-    const HostMembers& ha = y < 0 ? a.start : a.year_end[y];
-    const HostMembers& hb = y < 0 ? b.start : b.year_end[y];
-#define PHSIM_EXPECT_FIELD_EQ(T, name, extent, doc) \
-    EXPECT_TRUE(ha.name == hb.name) << "field " #name " differs, year " << y;
-    PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_FIELD_EQ)
-#undef PHSIM_EXPECT_FIELD_EQ
+    expect_same_slots(y < 0 ? a.start : a.year_end[y], y < 0 ? b.start : b.year_end[y], y);
   }
   EXPECT_EQ(a.tallies.back().measure, b.tallies.back().measure);
 }

@@ -45,6 +45,11 @@ class DynamicsDraws {
     }
     return m_buf[block].v[w];
   }
+  /// Supplies block `block`, computed elsewhere (the CPU computes a tile's blocks together).
+  PHSIM_HD void provide(int block, const RandomBlock& b) {
+    m_buf[block] = b;
+    m_have |= 1u << block;
+  }
 
  private:
   Philox m_rng;
@@ -117,16 +122,24 @@ PHSIM_HD inline std::uint32_t relevant_measures(const StepTablesView& t, const M
   return relevant;
 }
 
-/// One month of every measure of member i (services drawn from the Service stream); `reach`
-/// holds the interventions reaching the member, whose effects shift the propensities. Only the
-/// measures whose state can change are visited, in measure order (StepTablesView masks).
+/// What the measure walk of a member needs once the month's dynamics are done.
+struct MeasureWork {
+  MeasureContext ctx;
+  std::uint32_t relevant = 0;  ///< relevant_measures(); 0: no walk this month
+  std::uint8_t reach = 0;      ///< interventions reaching the member
+};
+
+/// One month of the measures in `w.relevant` of member i, in measure order (StepTablesView
+/// masks), with service words from `services` (ServiceDraws or one with the same words);
+/// `w.reach` holds the interventions reaching the member, whose effects shift the propensities.
+template <class Services>
 PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTablesView& t,
-                                            std::uint64_t i, const MeasureContext& ctx,
-                                            std::uint32_t seed, std::int32_t month,
-                                            std::uint32_t replicate, std::uint8_t reach = 0) {
-  std::uint32_t relevant = relevant_measures(t, ctx);
+                                            std::uint64_t i, const MeasureWork& w,
+                                            Services& services) {
+  std::uint32_t relevant = w.relevant;
   if (!relevant) return;
-  ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
+  const MeasureContext& ctx = w.ctx;
+  const std::uint8_t reach = w.reach;
   // The member's row of service thresholds: [contract][race][tier][measure].
   const std::uint64_t row =
       service_index(0, m.contract[i], m.race[i], t.practice_tier[m.practice[i]], t.n_measures);
@@ -151,6 +164,28 @@ PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTable
   } while (relevant);
 }
 
+/// One month of every measure of member i that can change in context `ctx` (services drawn
+/// from the Service stream).
+PHSIM_HD inline void update_member_measures(const MemberView& m, const StepTablesView& t,
+                                            std::uint64_t i, const MeasureContext& ctx,
+                                            std::uint32_t seed, std::int32_t month,
+                                            std::uint32_t replicate, std::uint8_t reach = 0) {
+  const MeasureWork w{ctx, relevant_measures(t, ctx), reach};
+  if (!w.relevant) return;
+  ServiceDraws services(seed, m.member_id[i], static_cast<std::uint32_t>(month), replicate);
+  update_member_measures(m, t, i, w, services);
+}
+
+/// Blocks of the Service stream (bit b: block b) that a walk over the measures in `relevant`
+/// can read: block k / 4 of each measure k, and the reliever block when a Ratio measure is
+/// among them (ServiceDraws). A superset: a measure draws only in some months.
+PHSIM_HD inline std::uint32_t service_blocks(const StepTablesView& t, std::uint32_t relevant) {
+  static_assert(kMaxMeasures % 4 == 0 && kMaxMeasures <= 28, "measure blocks and the reliever's fit 8 bits");
+  std::uint32_t blocks = (relevant & t.ratio_mask) ? 1u << (kMaxMeasures / 4) : 0u;
+  for (std::uint32_t b = 0; b < kMaxMeasures / 4; ++b) blocks |= ((relevant >> (4 * b)) & 15u) ? 1u << b : 0u;
+  return blocks;
+}
+
 /// Advances every live member of every replicate by one month.
 struct StepMember {
   MemberView m_m;
@@ -164,17 +199,32 @@ struct StepMember {
   PHSIM_HD void operator()(std::uint64_t i) const {
     const MemberView& m = m_m;
     prefetch_measure_states(m, i, m_tables->n_measures);
-    std::uint8_t status = m.status[i];
-    if (!(status & kAlive)) return;
-    status = static_cast<std::uint8_t>(status & ~kDeliveredThisMonth);
+    if (!(m.status[i] & kAlive)) return;
+    const StepTablesView& t = tables(i);
+    DynamicsDraws d(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), t.rng_replicate);
+    MeasureWork w;
+    if (!advance(i, t, d, w)) return;
+    ServiceDraws services(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), t.rng_replicate);
+    update_member_measures(m, t, i, w, services);
+  }
+
+  /// The step tables of slot i's replicate.
+  PHSIM_HD const StepTablesView& tables(std::uint64_t i) const {
+    return m_tables[i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity)];
+  }
+
+  /// The month of living member i up to its measures (death, churn, aging, conditions,
+  /// pregnancy, utilization; member arrays updated), with words from `d`; sets `w` to what the
+  /// measure walk needs and returns whether there is one (none after a death).
+  PHSIM_HD bool advance(std::uint64_t i, const StepTablesView& t, DynamicsDraws& d, MeasureWork& w) const {
+    const MemberView& m = m_m;
+    std::uint8_t status = static_cast<std::uint8_t>(m.status[i] & ~kDeliveredThisMonth);
     const auto replicate = i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity);
-    const StepTablesView& t = m_tables[replicate];
     const int moy = m_moy;
     const int age_months = m_month - m.birth_month[i];
     int age = age_months / 12;
     if (age > kMaxAgeYears) age = kMaxAgeYears;
     const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
-    DynamicsDraws d(m_seed, m.member_id[i], static_cast<std::uint32_t>(m_month), t.rng_replicate);
     unsigned long long* events =
         m_events + (static_cast<std::uint64_t>(replicate) * t.n_contracts + m.contract[i]) * kEventFieldCount;
 
@@ -198,7 +248,7 @@ struct StepMember {
       if (status & kEnrolled) atomic_add(&events[kEvDeaths], 1ull);
       if (m.clinical[i] & kPalliative) atomic_add(&events[kEvPalliativeEnrollees], 1ull);
       m.status[i] = 0;
-      return;
+      return false;
     }
 
     // Enrollment churn; re-enrollment is a new enrollment with a plan choice or a default
@@ -362,14 +412,16 @@ struct StepMember {
       m.year_capitation_cents[i] = saturating_add(m.year_capitation_cents[i], t.capitation_cents[m.aid[i]]);
     }
 
-    // Measures.
-    const MeasureContext ctx{age_months, m_month - moy + 11 - m.birth_month[i], enrolled, female,
-                             conditions, clinical, events_this_month};
-    update_member_measures(m, t, i, ctx, m_seed, m_month, t.rng_replicate, reach);
-
     m.conditions[i] = conditions;
     m.clinical[i] = clinical;
     m.status[i] = status;
+
+    // What the measures need.
+    w.ctx = MeasureContext{age_months, m_month - moy + 11 - m.birth_month[i], enrolled, female,
+                           conditions, clinical, events_this_month};
+    w.relevant = relevant_measures(t, w.ctx);
+    w.reach = reach;
+    return w.relevant != 0;
   }
 };
 

@@ -130,11 +130,11 @@ class ServiceDraws {
 /// One month of one measure for one member. `threshold()` gives the member's monthly service
 /// threshold for this measure; it is called only when a service can happen (most months of most
 /// measures need neither the table lookup nor the draw). `reliever_thr` is used by Ratio
-/// measures.
-template <class Threshold>
+/// measures. `draws` gives the service words: a ServiceDraws, or one giving the same words.
+template <class Threshold, class Draws>
 PHSIM_HD inline std::uint8_t update_measure(const MeasureSpec& s, std::uint8_t state,
                                             const MeasureContext& c, const Threshold& threshold,
-                                            std::uint32_t measure, ServiceDraws& draws,
+                                            std::uint32_t measure, Draws& draws,
                                             std::uint64_t reliever_thr) {
   const auto hit = [&]() { return static_cast<std::uint64_t>(draws.word(measure)) < threshold(); };
   switch (s.kind) {

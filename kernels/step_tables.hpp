@@ -99,6 +99,8 @@ struct StepTablesView {
   /// lookback windows, which age, and milestone anchors, which are reached at an age); 0 skips
   /// nothing.
   std::uint32_t enrolled_only_mask;
+  /// Ratio measures (they also read the reliever word of the Service stream).
+  std::uint32_t ratio_mask;
 
   // --- interventions (kernels/interventions.hpp)
   InterventionTablesView iv;

@@ -29,6 +29,9 @@
 #include "sim/population.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/tally.hpp"
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+#include "sim/step_tile.hpp"
+#endif
 
 #ifndef PHSIM_BACKEND_NS
 #error "PHSIM_BACKEND_NS must be defined (cpu or cuda)"
@@ -312,8 +315,16 @@ class ThrustEngine final : public Engine {
   void step_month(std::int32_t month) override {
     const NvtxRange range("phsim step_month");
     PHSIM_EXPECTS(!m_steps.empty(), "step_month before set_step_tables", UsageError);
-    for_each_slot(StepMember{m_state.view(), raw(m_views), raw(m_events), m_seed,
-                             m_layout.capacity, month});
+    const StepMember step{m_state.view(), raw(m_views), raw(m_events), m_seed, m_layout.capacity, month};
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+    if (m_options.batched_draws) {
+      step_tiles(step);
+    } else {
+      for_each_slot(step);
+    }
+#else
+    for_each_slot(step);
+#endif
     create_newborns(month);
   }
 
@@ -427,6 +438,24 @@ class ThrustEngine final : public Engine {
     cuda_check(cudaDeviceSynchronize(), "per-slot kernel");
 #endif
   }
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  /// The step a tile of kStepTileSlots slots at a time (sim/step_tile.hpp), tiles taken in turn
+  /// by the threads like for_each_slot's chunks.
+  void step_tiles(const StepMember& step) {
+    const std::uint64_t n = m_state.size();
+    const auto tiles = static_cast<std::int64_t>((n + kStepTileSlots - 1) / kStepTileSlots);
+#pragma omp parallel
+    {
+      const auto scratch = std::make_unique<StepTileScratch>();
+#pragma omp for schedule(dynamic, 4096 / kStepTileSlots)
+      for (std::int64_t k = 0; k < tiles; ++k) {
+        const std::uint64_t begin = static_cast<std::uint64_t>(k) * kStepTileSlots;
+        step_tile(step, begin, std::min(n, begin + kStepTileSlots), *scratch);
+      }
+    }
+  }
+#endif
 
   /// Sorts each replicate's slots by member_order_key at the start month, moving every member array
   /// with them (only the synthesized ones when `synthesized_only`: the others are still zero);

@@ -30,6 +30,9 @@ struct EngineOptions {
   /// Slots order_members sorts at once (16 bytes of scratch each); a larger segment is sorted
   /// on its own. Tests set it small to sort replicate by replicate.
   std::uint64_t order_chunk_slots = 1ull << 24;
+  /// CPU: compute the step's random blocks a tile of slots at a time with vector instructions
+  /// (sim/step_tile.hpp) rather than member by member. The words are the same; speed differs.
+  bool batched_draws = true;
 };
 
 /// Host copy of the member arrays (one std::vector per field; fields with extent E hold E

@@ -420,10 +420,12 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   st.measure_condition_mask.assign(64, 0);
   v.followup_mask = 0;
   v.enrolled_only_mask = 0;
+  v.ratio_mask = 0;
   for (std::size_t k = 0; k < K; ++k) {
     const MeasureSpec& m = st.measures[k];
     const auto bit = static_cast<std::uint32_t>(1u << k);
     if (m.kind == MeasureKind::Followup) v.followup_mask |= bit;
+    if (m.kind == MeasureKind::Ratio) v.ratio_mask |= bit;
     const bool changes_unenrolled = m.kind == MeasureKind::CountInWindow &&
                                     (m.window == WindowKind::Lookback || m.anchor == Anchor::Milestone);
     if (!changes_unenrolled) v.enrolled_only_mask |= bit;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/errors.hpp"
+#include "sim/philox_batch.hpp"
 #include "sim/policy.hpp"
 #include "sim/population.hpp"
 #include "sim/runner.hpp"
@@ -48,6 +49,10 @@ void check_benchmark_memory(const BenchmarkOptions& o, const ReferenceData& data
 BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& data, Engine& engine) {
   BenchmarkResult r;
   r.options = o;
+  r.engine = engine.options();
+  r.draws = engine.backend() == Backend::Cpu && r.engine.batched_draws
+                ? std::string("batched (") + simd_level_name(best_simd_level()) + ")"
+                : std::string("member");
   r.backend = to_string(engine.backend());
   r.device = engine.device_name();
   r.threads = engine.threads();
@@ -117,7 +122,8 @@ std::string to_json(const BenchmarkResult& r) {
      << "\", \"device\": \"" << json_escape(r.device) << "\", \"threads\": " << r.threads
      << ", \"members\": " << r.options.members << ", \"months\": " << r.options.months
      << ", \"replicates\": " << r.options.replicates
-     << ", \"member_order\": \"" << (r.options.order_members ? "grouped" : "id") << "\""
+     << ", \"member_order\": \"" << (r.engine.order_members ? "grouped" : "id") << "\""
+     << ", \"draws\": \"" << r.draws << "\""
      << ", \"slots\": " << r.slots
      << ", \"bytes_total\": " << r.bytes_total << ", \"member_months\": " << r.member_months
      << ", \"seconds_setup\": " << r.seconds_setup << ", \"seconds_synthesis\": " << r.seconds_synthesis
@@ -135,7 +141,7 @@ std::string to_json(const BenchmarkResult& r) {
 std::string to_text(const BenchmarkResult& r) {
   char buf[1024];
   std::snprintf(buf, sizeof buf,
-                "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s)), members in %s order\n"
+                "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s)), members in %s order, random blocks %s\n"
                 "  member-months/s  %.4g\n"
                 "  state            %llu bytes per member slot, %llu slots, %.1f MiB\n"
                 "  time             setup %.3f s (synthesis %.3f s, history %.3f s) | step %.3f s |"
@@ -144,7 +150,7 @@ std::string to_text(const BenchmarkResult& r) {
                 "  roofline         %.3g%% of %.4g GB/s (%s)\n",
                 static_cast<unsigned long long>(r.options.members), r.options.replicates,
                 r.options.months, r.backend.c_str(), r.device.c_str(), r.threads,
-                r.options.order_members ? "grouped" : "id", r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
+                r.engine.order_members ? "grouped" : "id", r.draws.c_str(), r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
                 static_cast<unsigned long long>(r.slots), static_cast<double>(r.bytes_total) / (1 << 20),
                 r.seconds_setup, r.seconds_synthesis, r.seconds_history, r.seconds_step,
                 r.seconds_tally, r.seconds_policy, r.seconds_output,

@@ -13,14 +13,15 @@ struct BenchmarkOptions {
   int months = 12;
   int replicates = 1;
   std::uint32_t seed = 1;
-  /// Members grouped by their path through the step (EngineOptions::order_members), or left
-  /// in id order. Recorded here; the engine is built with it.
-  bool order_members = true;
 };
 
 struct BenchmarkResult {
   BenchmarkOptions options;
+  EngineOptions engine;  ///< the options the engine was made with
   std::string backend, device;
+  /// How the step's random blocks were computed: "batched (avx512)" (a tile of members at a
+  /// time, with the vector instructions named) or "member" (one member at a time).
+  std::string draws;
   int threads = 1;
   std::uint64_t slots = 0;            ///< member slots held (pool and newborn room included)
   double member_months = 0;           ///< enrolled-or-not live member-months stepped

@@ -203,6 +203,7 @@ class ThrustEngine final : public Engine {
   ThrustEngine(const EngineOptions& options, int threads) : m_options(options), m_threads(threads) {}
 
   Backend backend() const override { return m_options.backend; }
+  const EngineOptions& options() const override { return m_options; }
 
   std::string device_name() const override {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA

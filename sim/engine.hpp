@@ -107,6 +107,8 @@ class Engine {
  public:
   virtual ~Engine() = default;
   virtual Backend backend() const = 0;
+  /// The options it was made with.
+  virtual const EngineOptions& options() const = 0;
   /// CPU model name or GPU name.
   virtual std::string device_name() const = 0;
   /// CPU threads in use (1 for CUDA: the host side is single-threaded).

@@ -533,6 +533,7 @@ struct BenchOptions {
   std::optional<long long> threads;
   std::string backend = "cpu";
   std::string member_order = "grouped";
+  std::string draws = "batched";
   bool json = false;
 };
 
@@ -559,7 +560,8 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
   EngineOptions eo;
   eo.backend = parse_backend(o.backend);
   if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
-  bo.order_members = eo.order_members = o.member_order == "grouped";
+  eo.order_members = o.member_order == "grouped";
+  eo.batched_draws = o.draws == "batched";
   auto engine = make_engine(eo);
   check_benchmark_memory(bo, data, memory_available(eo));
   const BenchmarkResult r = run_benchmark(bo, data, *engine);
@@ -690,6 +692,11 @@ int cli_main(int argc, char** argv) {
                     "grouped (default): slots grouped by the members' path through the step; id: "
                     "slots in member-id order (same results, for timing the difference)")
       ->check(CLI::IsMember({"grouped", "id"}));
+  bench->add_option("--draws", bench_opts.draws,
+                    "batched (default): the CPU computes a tile of members' random blocks together "
+                    "with vector instructions; member: one member at a time (same results, for "
+                    "timing the difference; the GPU always draws per member)")
+      ->check(CLI::IsMember({"batched", "member"}));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 

@@ -213,6 +213,9 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   EXPECT_EQ(j.at("replicates"), 2);
   EXPECT_EQ(j.at("threads"), 1);
   EXPECT_EQ(j.at("member_order"), "grouped");
+  // The CPU batches the step's random blocks by default, with the widest vectors it has.
+  const std::string draws = j.at("draws");
+  EXPECT_TRUE(draws == "batched (scalar)" || draws == "batched (avx2)" || draws == "batched (avx512)") << draws;
   EXPECT_FALSE(j.at("device").get<std::string>().empty());
   const double member_months = j.at("member_months").get<double>();
   EXPECT_EQ(member_months, 20000.0 * 13 * 2);
@@ -263,6 +266,13 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   const Result bad_order = phsim("bench --members 5000 --months 1 --member-order random", m_dir);
   EXPECT_NE(bad_order.status, 0);
   EXPECT_NE(bad_order.err.find("--member-order"), std::string::npos) << bad_order.err;
+  // Random blocks drawn member by member: said so; an unknown way is refused.
+  const Result member = phsim("bench --members 5000 --months 1 --threads 1 --draws member --json", m_dir);
+  ASSERT_EQ(member.status, 0) << member.err;
+  EXPECT_EQ(nlohmann::json::parse(member.out).at("draws"), "member");
+  const Result bad_draws = phsim("bench --members 5000 --months 1 --draws simd", m_dir);
+  EXPECT_NE(bad_draws.status, 0);
+  EXPECT_NE(bad_draws.err.find("--draws"), std::string::npos) << bad_draws.err;
 }
 
 // A batch asked for with --batch-replicates must fit like a planned one: members sized so that

@@ -29,7 +29,7 @@
 #include "sim/population.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/tally.hpp"
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
 #include "sim/step_tile.hpp"
 #endif
 
@@ -317,14 +317,14 @@ class ThrustEngine final : public Engine {
     const NvtxRange range("phsim step_month");
     PHSIM_EXPECTS(!m_steps.empty(), "step_month before set_step_tables", UsageError);
     const StepMember step{m_state.view(), raw(m_views), raw(m_events), m_seed, m_layout.capacity, month};
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    for_each_slot(step);
+#else
     if (m_options.batched_draws) {
       step_tiles(step);
     } else {
       for_each_slot(step);
     }
-#else
-    for_each_slot(step);
 #endif
     create_newborns(month);
   }
@@ -421,7 +421,15 @@ class ThrustEngine final : public Engine {
 
   template <class F>
   void for_each_slot(F f) {
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    const std::uint64_t n = m_state.size();
+    if (n == 0) return;
+    slot_kernel<<<static_cast<unsigned>((n + kSlotBlock - 1) / kSlotBlock), kSlotBlock>>>(f, n);
+    // Synchronous like the Thrust algorithms around it: a failed launch or a fault in the
+    // kernel is reported here, by the phase that caused it.
+    cuda_check(cudaGetLastError(), "per-slot kernel launch");
+    cuda_check(cudaDeviceSynchronize(), "per-slot kernel");
+#elif THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
     // Thrust's OMP for_each splits the slots into one static range per thread, but a
     // segment's slots cost unequal work (enrolled members first, then the pool, then free
     // slots), so the last thread would finish early; chunks taken in turn balance them. Slots
@@ -430,22 +438,18 @@ class ThrustEngine final : public Engine {
 #pragma omp parallel for schedule(dynamic, 4096)
     for (std::int64_t i = 0; i < n; ++i) f(static_cast<std::uint64_t>(i));
 #else
-    const std::uint64_t n = m_state.size();
-    if (n == 0) return;
-    slot_kernel<<<static_cast<unsigned>((n + kSlotBlock - 1) / kSlotBlock), kSlotBlock>>>(f, n);
-    // Synchronous like the Thrust algorithms around it: a failed launch or a fault in the
-    // kernel is reported here, by the phase that caused it.
-    cuda_check(cudaGetLastError(), "per-slot kernel launch");
-    cuda_check(cudaDeviceSynchronize(), "per-slot kernel");
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                     thrust::counting_iterator<std::uint64_t>(m_state.size()), f);
 #endif
   }
 
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
   /// The step a tile of kStepTileSlots slots at a time (sim/step_tile.hpp), tiles taken in turn
   /// by the threads like for_each_slot's chunks.
   void step_tiles(const StepMember& step) {
     const std::uint64_t n = m_state.size();
     const auto tiles = static_cast<std::int64_t>((n + kStepTileSlots - 1) / kStepTileSlots);
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
 #pragma omp parallel
     {
       const auto scratch = std::make_unique<StepTileScratch>();
@@ -455,6 +459,14 @@ class ThrustEngine final : public Engine {
         step_tile(step, begin, std::min(n, begin + kStepTileSlots), *scratch);
       }
     }
+#else
+    thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
+                     thrust::counting_iterator<std::int64_t>(tiles), [step, n](std::int64_t k) {
+                       thread_local StepTileScratch scratch;
+                       const std::uint64_t begin = static_cast<std::uint64_t>(k) * kStepTileSlots;
+                       step_tile(step, begin, std::min(n, begin + kStepTileSlots), scratch);
+                     });
+#endif
   }
 #endif
 

@@ -6,10 +6,12 @@
 #include <Random123/philox.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#if !defined(__clang__)
 // GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_epi32(), which its
 // -Wuninitialized reports at every use (a false positive fixed in later GCCs).
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #define PHSIM_X86_SIMD 1
 #else

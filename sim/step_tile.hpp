@@ -27,11 +27,16 @@ class BatchedServiceDraws {
   std::uint32_t word(std::uint32_t measure) {
     const std::uint32_t block = measure / 4;
     if (m_have & (1u << block)) return m_batch.out[measure % 4][m_lane[block]];
-    return m_fallback.word(measure);
+    return fallback_word(measure);
   }
   std::uint32_t reliever_word() { return word(kMaxMeasures); }
 
  private:
+  // Out of line, so that word() stays small enough to inline into the measure walk.
+  [[gnu::noinline, gnu::cold]] std::uint32_t fallback_word(std::uint32_t measure) {
+    return m_fallback.word(measure);
+  }
+
   const PhiloxBatch& m_batch;
   const std::uint16_t* m_lane;
   std::uint32_t m_have;
@@ -55,7 +60,7 @@ struct StepTileScratch {
 /// Steps slots [begin, end) (at most kStepTileSlots) in three passes: the Dynamics blocks 0 and 1
 /// of every living member; each member's dynamics (StepMember::advance), queuing the Service
 /// blocks its measure walk can read (service_blocks); the measure walks.
-inline void step_tile(const StepMember& f, std::uint64_t begin, std::uint64_t end,
+[[gnu::flatten]] inline void step_tile(const StepMember& f, std::uint64_t begin, std::uint64_t end,
                       StepTileScratch& s) {
   const MemberView& m = f.m_m;
   const auto month = static_cast<std::uint32_t>(f.m_month);

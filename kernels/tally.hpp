@@ -110,7 +110,8 @@ struct TallyMeasures {
 
 /// Adds one member's year-end contributions into `sink`, which provides
 /// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells,
-/// and `together(mask)`: the union of the masks of the members reduced at the same time (a
+/// `add_any(array, index, value)`, the same for a value that is often 0 (skipped, or added
+/// where a branch would cost more than the add), and `together(mask)`: the union of the masks of the members reduced at the same time (a
 /// GPU warp's lanes; on the CPU the member's own). The members walk that union in step, each
 /// evaluating only its own measures, so their adds to one cell arrive together and combine.
 template <class Sink>
@@ -121,13 +122,13 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
   const std::uint32_t contract = m.contract[i];
   const std::uint64_t ev = shape.event_cell(r, contract);
   const int months = months_enrolled(m.enrolled_months[i]) - m.months_flushed[i];
-  if (months > 0) sink.add(2, ev + kEvMemberMonths, static_cast<unsigned long long>(months));
-  if (m.year_ed_visits[i]) sink.add(2, ev + kEvEdVisits, m.year_ed_visits[i]);
-  if (m.year_inpatient_days[i]) sink.add(2, ev + kEvInpatientDays, m.year_inpatient_days[i]);
-  if (m.year_cost_usd[i]) sink.add(2, ev + kEvCostUsd, m.year_cost_usd[i]);
-  if (m.year_capitation_cents[i]) sink.add(2, ev + kEvCapitationCents, m.year_capitation_cents[i]);
-  if (m.year_program_cost_cents[i]) sink.add(2, ev + kEvProgramCostCents, m.year_program_cost_cents[i]);
-  if (m.clinical[i] & kPalliative) sink.add(2, ev + kEvPalliativeEnrollees, 1ull);
+  sink.add_any(2, ev + kEvMemberMonths, months > 0 ? static_cast<unsigned long long>(months) : 0ull);
+  sink.add_any(2, ev + kEvEdVisits, m.year_ed_visits[i]);
+  sink.add_any(2, ev + kEvInpatientDays, m.year_inpatient_days[i]);
+  sink.add_any(2, ev + kEvCostUsd, m.year_cost_usd[i]);
+  sink.add_any(2, ev + kEvCapitationCents, m.year_capitation_cents[i]);
+  sink.add_any(2, ev + kEvProgramCostCents, m.year_program_cost_cents[i]);
+  sink.add_any(2, ev + kEvPalliativeEnrollees, (m.clinical[i] & kPalliative) ? 1ull : 0ull);
 
   const bool ce = continuously_enrolled(m.enrolled_months[i]);
   const int age_dec = shape.december - m.birth_month[i];
@@ -148,10 +149,8 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
     const std::uint64_t g = shape.group_cell(r, county, k, race);
     sink.add(0, c, o.den);
     sink.add(1, g, o.den);
-    if (o.num) {
-      sink.add(0, c + 1, o.num);
-      sink.add(1, g + 1, o.num);
-    }
+    sink.add_any(0, c + 1, o.num);
+    sink.add_any(1, g + 1, o.num);
   } while (walk);
 }
 
@@ -159,6 +158,7 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
 struct LocalTallySink {
   unsigned long long* arrays[3];
   void add(int array, std::uint64_t index, unsigned long long value) { arrays[array][index] += value; }
+  void add_any(int array, std::uint64_t index, unsigned long long value) { add(array, index, value); }
   std::uint32_t together(std::uint32_t mask) const { return mask; }
 };
 

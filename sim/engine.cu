@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -515,14 +516,10 @@ class ThrustEngine final : public Engine {
   /// replicate's segment when one runs out of free slots.
   void create_newborns(std::int32_t month) {
     const NvtxRange range("phsim births");
-    const auto k = static_cast<std::size_t>(
-        thrust::count_if(thrust::device, m_state.status.begin(), m_state.status.end(), IsDelivered()));
+    std::vector<std::uint64_t> h_mothers = delivered_slots();
+    const std::size_t k = h_mothers.size();
     if (k == 0 && !m_exchange) return;
-    thrust::device_vector<std::uint64_t> mothers(k);
-    thrust::copy_if(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                    thrust::counting_iterator<std::uint64_t>(m_state.size()), m_state.status.begin(),
-                    mothers.begin(), IsDelivered());
-    std::vector<std::uint64_t> h_mothers = to_host(mothers);
+    thrust::device_vector<std::uint64_t> mothers = to_device(h_mothers);
     const std::vector<std::uint32_t> ids = newborn_ids(h_mothers);
     if (k == 0) return;
     std::vector<std::uint64_t> needed(m_replicates, 0);
@@ -548,6 +545,39 @@ class ThrustEngine final : public Engine {
                      thrust::counting_iterator<std::uint64_t>(k),
                      InitNewborn{m_state.view(), raw(m_views), raw(mothers), raw(d_slots),
                                  raw(d_ids), m_seed, m_layout.capacity, month});
+  }
+
+  /// Slots of the members who gave birth this month (kDeliveredThisMonth), ascending.
+  std::vector<std::uint64_t> delivered_slots() const {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    const auto k = static_cast<std::size_t>(
+        thrust::count_if(thrust::device, m_state.status.begin(), m_state.status.end(), IsDelivered()));
+    if (k == 0) return {};
+    thrust::device_vector<std::uint64_t> mothers(k);
+    thrust::copy_if(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                    thrust::counting_iterator<std::uint64_t>(m_state.size()), m_state.status.begin(),
+                    mothers.begin(), IsDelivered());
+    return to_host(mothers);
+#else
+    // Thrust's CPU copy_if allocates and fills an index buffer as long as the slots on every
+    // call (6% of a run's time, mostly page faults); the status bytes are in host memory, and
+    // a scan 8 bytes at a time passes over the month's few mothers' neighbours.
+    const std::uint8_t* const status = raw(m_state.status);
+    const std::uint64_t n = m_state.size();
+    constexpr std::uint64_t kAnyDelivered = 0x0101010101010101ull * kDeliveredThisMonth;
+    std::vector<std::uint64_t> out;
+    for (std::uint64_t i = 0; i < n; i += 8) {
+      if (i + 8 <= n) {
+        std::uint64_t bytes;
+        std::memcpy(&bytes, status + i, sizeof bytes);
+        if (!(bytes & kAnyDelivered)) continue;
+      }
+      for (std::uint64_t j = i; j < std::min(n, i + 8); ++j) {
+        if (IsDelivered()(status[j])) out.push_back(j);
+      }
+    }
+    return out;
+#endif
   }
 
   /// Member ids of the newborns of `mothers` (slots, ascending): each replicate's next ids in

@@ -7,6 +7,16 @@
 #include "sim/tally.hpp"
 
 namespace phsim::cpu {
+namespace {
+
+/// One member's tally, its calls inlined (the member loop's body).
+[[gnu::flatten]] void tally_slot(const MemberView& members, const TallyMeasures& measures,
+                                 const TallyShape& shape, std::uint64_t i, LocalTallySink& sink) {
+  prefetch_measure_states(members, i, shape.measures);
+  tally_member(members, measures, shape, i, sink);
+}
+
+}  // namespace
 
 void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
@@ -21,8 +31,7 @@ void reduce_year_tallies(const MemberView& members, const TallyMeasures& measure
     LocalTallySink sink{{local[0].data(), local[1].data(), local[2].data()}};
 #pragma omp for schedule(dynamic, 4096)  // slots cost unequal work (see for_each_slot)
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
-      prefetch_measure_states(members, static_cast<std::uint64_t>(i), shape.measures);
-      tally_member(members, measures, shape, static_cast<std::uint64_t>(i), sink);
+      tally_slot(members, measures, shape, static_cast<std::uint64_t>(i), sink);
     }
 #pragma omp critical(phsim_tally_merge)
     for (int a = 0; a < 3; ++a) {

@@ -27,6 +27,10 @@ struct WarpAggregatedTallySink {
     const unsigned long long sum = cg::reduce(same_cell, value, cg::plus<unsigned long long>());
     if (same_cell.thread_rank() == 0) atomicAdd(cell, sum);
   }
+  /// Only the lanes with a value take part (an atomic of 0 would cost a memory operation).
+  __device__ void add_any(int array, std::uint64_t index, unsigned long long value) {
+    if (value) add(array, index, value);
+  }
   /// The union of the masks of the lanes that arrive together.
   __device__ std::uint32_t together(std::uint32_t mask) const {
     return cg::reduce(cg::coalesced_threads(), mask, cg::bit_or<std::uint32_t>());

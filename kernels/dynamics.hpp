@@ -208,10 +208,12 @@ struct StepMember {
     update_member_measures(m, t, i, w, services);
   }
 
-  /// The step tables of slot i's replicate.
-  PHSIM_HD const StepTablesView& tables(std::uint64_t i) const {
-    return m_tables[i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity)];
+  /// The replicate of slot i (no division in the first one).
+  PHSIM_HD std::uint32_t replicate_of(std::uint64_t i) const {
+    return i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity);
   }
+  /// The step tables of slot i's replicate.
+  PHSIM_HD const StepTablesView& tables(std::uint64_t i) const { return m_tables[replicate_of(i)]; }
 
   /// The month of living member i up to its measures (death, churn, aging, conditions,
   /// pregnancy, utilization; member arrays updated), with words from `d`; sets `w` to what the
@@ -219,7 +221,7 @@ struct StepMember {
   PHSIM_HD bool advance(std::uint64_t i, const StepTablesView& t, DynamicsDraws& d, MeasureWork& w) const {
     const MemberView& m = m_m;
     std::uint8_t status = static_cast<std::uint8_t>(m.status[i] & ~kDeliveredThisMonth);
-    const auto replicate = i < m_capacity ? 0u : static_cast<std::uint32_t>(i / m_capacity);
+    const std::uint32_t replicate = replicate_of(i);
     const int moy = m_moy;
     const int age_months = m_month - m.birth_month[i];
     int age = age_months / 12;

@@ -109,10 +109,10 @@ struct TallyMeasures {
 };
 
 /// Adds one member's year-end contributions into `sink`, which provides
-/// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells,
+/// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells;
 /// `add_any(array, index, value)`, the same for a value that is often 0 (skipped, or added
-/// where a branch would cost more than the add), and `together(mask)`: the union of the masks of the members reduced at the same time (a
-/// GPU warp's lanes; on the CPU the member's own). The members walk that union in step, each
+/// where a branch would cost more than the add); and `together(mask)`: the union of the masks
+/// of the members reduced at the same time (a GPU warp's lanes; on the CPU the member's own). The members walk that union in step, each
 /// evaluating only its own measures, so their adds to one cell arrive together and combine.
 template <class Sink>
 PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,

@@ -3,8 +3,6 @@
 // x86-64 CPU and uses AVX-512 where there is one.
 #include "sim/philox_batch.hpp"
 
-#include <Random123/philox.h>
-
 #if defined(__x86_64__) && defined(__GNUC__)
 #if !defined(__clang__)
 // GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_epi32(), which its
@@ -21,17 +19,15 @@
 namespace phsim {
 namespace {
 
-// Philox4x32 multipliers and Weyl increments of the key (Random123).
-constexpr std::uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
-constexpr int kRounds = 10;
+// Philox4x32-10's multipliers and the Weyl increments of its key, as Random123 defines them.
+constexpr std::uint32_t kM0 = PHILOX_M4x32_0, kM1 = PHILOX_M4x32_1;
+constexpr std::uint32_t kW0 = PHILOX_W32_0, kW1 = PHILOX_W32_1;
+constexpr int kRounds = PHILOX4x32_DEFAULT_ROUNDS;
 
-void philox_scalar(PhiloxBatch& b, std::size_t first, std::size_t end, std::uint32_t k0,
-                   std::uint32_t k1) {
-  const r123::Philox4x32::key_type key = {{k0, k1}};
-  for (std::size_t j = first; j < end; ++j) {
-    const r123::Philox4x32::ctr_type c = {{b.ctr[0][j], b.ctr[1][j], b.ctr[2][j], b.ctr[3][j]}};
-    const r123::Philox4x32::ctr_type r = r123::Philox4x32()(c, key);
+/// Lanes [0, n) one by one, with the generator the member-by-member step uses.
+void philox_scalar(PhiloxBatch& b, std::uint32_t seed, RngStream stream) {
+  for (std::size_t j = 0; j < b.n; ++j) {
+    const RandomBlock r = Philox(seed, stream, b.ctr[0][j], b.ctr[1][j], b.ctr[2][j]).block(b.ctr[3][j]);
     for (int w = 0; w < 4; ++w) b.out[w][j] = r.v[w];
   }
 }
@@ -135,13 +131,13 @@ const char* simd_level_name(SimdLevel level) {
 }
 
 void compute_philox_batch(PhiloxBatch& b, std::uint32_t seed, RngStream stream, SimdLevel level) {
-  const auto k1 = static_cast<std::uint32_t>(stream);
   if (level > best_simd_level()) level = best_simd_level();
   if (level == SimdLevel::Scalar) {
-    philox_scalar(b, 0, b.n, seed, k1);
+    philox_scalar(b, seed, stream);
     return;
   }
 #if PHSIM_X86_SIMD
+  const auto k1 = static_cast<std::uint32_t>(stream);
   const std::size_t padded = (b.n + 15) / 16 * 16;
   for (std::size_t j = b.n; j < padded; ++j) {
     for (int w = 0; w < 4; ++w) b.ctr[w][j] = 0;

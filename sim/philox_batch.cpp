@@ -111,7 +111,10 @@ SimdLevel best_simd_level() {
 #if PHSIM_X86_SIMD
   static const SimdLevel level = [] {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return SimdLevel::Avx512;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
+      return SimdLevel::Avx512;
+    }
     if (__builtin_cpu_supports("avx2")) return SimdLevel::Avx2;
     return SimdLevel::Scalar;
   }();

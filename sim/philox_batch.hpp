@@ -11,6 +11,7 @@
 namespace phsim {
 
 /// Vector instructions the batch can use, least first.
+/// Avx512: F, BW, VL and DQ (every AVX-512 CPU but the Xeon Phi).
 enum class SimdLevel { Scalar = 0, Avx2 = 1, Avx512 = 2 };
 
 /// The best level this CPU runs.

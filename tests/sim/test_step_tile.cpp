@@ -1,10 +1,12 @@
 // The CPU's tiled step (sim/step_tile.hpp) must read exactly the random words of the
 // member-by-member step: the batched Philox equals Random123 at every vector level this CPU
 // runs, and the Service blocks queued for a member cover every word its measure walk reads.
+// The members whose month quiet_months does give what StepMember::advance gives them.
 // (That the whole step gives the same results is EngineDynamics.BatchedDrawsChangeNoResult.)
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -13,6 +15,7 @@
 #include "kernels/rng.hpp"
 #include "sim/engine.hpp"
 #include "sim/philox_batch.hpp"
+#include "sim/quiet_month.hpp"
 #include "sim/population.hpp"
 #include "sim/runner.hpp"
 #include "sim/step_tables.hpp"
@@ -102,24 +105,53 @@ struct RecordingDraws {
   std::uint32_t reliever_word() { return word(kMaxMeasures); }
 };
 
+/// The step tables of the embedded data (calibrated), viewed from the host.
+struct EmbeddedStepTables {
+  StepTables step;
+  StepTablesView t;
+  EmbeddedStepTables() {
+    const ReferenceData d = load_embedded_reference_data();
+    const ModelParameters params = read_model_parameters(d);
+    const SynthesisTables tables = make_synthesis_tables(d, 1000, 0);
+    step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
+    t = step.scalars;
+    t.measures = step.measures.data();
+    t.service_thr = step.service_thr.data();
+    t.practice_tier = step.practice_tier.data();
+    t.measure_age_mask = step.measure_age_mask.data();
+    t.measure_condition_mask = step.measure_condition_mask.data();
+    t.death_thr = step.death_thr.data();
+    t.death_serious_thr = step.death_serious_thr.data();
+    t.conception_thr = step.conception_thr.data();
+    t.condition_change_bound_thr = step.condition_change_bound_thr.data();
+    t.incidence_thr = step.incidence_thr.data();
+    t.default_thr = step.default_thr.data();
+    t.contract_first = step.contract_first.data();
+    t.contract_count = step.contract_count.data();
+    t.choice_cum = step.choice_cum.data();
+    t.default_cum = step.default_cum.data();
+    t.aid_group_of_age = step.aid_group_of_age.data();
+    t.aid_cum = step.aid_cum.data();
+  }
+};
+
+/// Host member arrays of `slots` zeroed slots.
+HostMembers zeroed_members(std::size_t slots) {
+  HostMembers h;
+#define PHSIM_ZEROED_SLOTS(T, name, extent, doc) h.name.assign((extent) * slots, T{});
+  PHSIM_MEMBER_FIELDS(PHSIM_ZEROED_SLOTS)
+#undef PHSIM_ZEROED_SLOTS
+  return h;
+}
+
 TEST(ServiceBlocks, CoverEveryBlockTheMeasureWalkReads) {
-  const ReferenceData d = load_embedded_reference_data();
-  const ModelParameters params = read_model_parameters(d);
-  const SynthesisTables tables = make_synthesis_tables(d, 1000, 0);
-  StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
-  StepTablesView t = step.scalars;
-  t.measures = step.measures.data();
-  t.service_thr = step.service_thr.data();
-  t.practice_tier = step.practice_tier.data();
-  t.measure_age_mask = step.measure_age_mask.data();
-  t.measure_condition_mask = step.measure_condition_mask.data();
+  const EmbeddedStepTables e;
+  const StepTables& step = e.step;
+  StepTablesView t = e.t;
   t.reliever_fill_thr = kThresholdOne;  // relievers always filled: the reliever word is read
   ASSERT_NE(t.ratio_mask, 0u) << "the embedded measures include a Ratio measure (AMR)";
 
-  HostMembers h;
-#define PHSIM_ONE_SLOT(T, name, extent, doc) h.name.assign(extent, T{});
-  PHSIM_MEMBER_FIELDS(PHSIM_ONE_SLOT)
-#undef PHSIM_ONE_SLOT
+  HostMembers h = zeroed_members(1);
   const MemberView m = h.view();
   std::mt19937 gen(7);
   const std::uint32_t all = (1u << (kMaxMeasures / 4 + 1)) - 1u;
@@ -154,6 +186,143 @@ TEST(ServiceBlocks, CoverEveryBlockTheMeasureWalkReads) {
   // The walks did read words, and the queue is narrower than every block for most members.
   EXPECT_GT(reads, walks / 2);
   EXPECT_GT(narrower, walks / 2);
+}
+
+/// A word just below or at `thr`, or any word: decisions near every threshold.
+std::uint32_t word_near(std::mt19937& gen, std::uint64_t thr) {
+  switch (gen() % 8) {
+    case 0: return thr == 0 ? 0u : static_cast<std::uint32_t>(std::min<std::uint64_t>(thr - 1, 0xffffffffu) - gen() % 3);
+    case 1: return static_cast<std::uint32_t>(std::min<std::uint64_t>(thr + gen() % 3, 0xffffffffu));
+    default: return static_cast<std::uint32_t>(gen());
+  }
+}
+
+TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
+  // Random members (ages around the aid-category birthdays, every pregnancy state, sums near
+  // saturation) and words near the thresholds that decide each branch. At every vector level:
+  // a member marked quiet must end with the arrays and measure work advance gives it, and
+  // without an event; every other member must be left as it was. Both kinds must occur.
+  const EmbeddedStepTables e;
+  constexpr std::size_t kSlots = 3 * 64 + 17;
+  constexpr std::int32_t kMonth = (2026 - 1900) * 12 + 6;  // a July
+  std::mt19937 gen(2024);
+  int quiet = 0, other = 0, quiet_enrolled = 0, quiet_enrolled_intervening = 0, quiet_block2 = 0;
+  for (const bool intervening : {false, true}) {
+    StepTablesView t = e.t;
+    t.iv.n = intervening ? 1u : 0u;  // (no tables: only quiet members run advance here)
+    for (int round = 0; round < 60; ++round) {
+      HostMembers before = zeroed_members(kSlots);
+      for (std::size_t i = 0; i < kSlots; ++i) {
+        const std::uint32_t r = static_cast<std::uint32_t>(gen());
+        before.member_id[i] = static_cast<std::uint32_t>(i + 1000 * round);
+        before.status[i] = static_cast<std::uint8_t>(r % 8 == 0 ? 0 : (r & 0x0e) | kAlive);
+        const int age_months = r % 5 == 0 ? (r % 2 ? 19 * 12 : 65 * 12) + static_cast<int>(gen() % 3) - 1
+                                          : static_cast<int>(gen() % (125 * 12));
+        before.birth_month[i] = static_cast<std::int16_t>(kMonth - age_months);
+        before.sex[i] = static_cast<std::uint8_t>(gen() % 2);
+        before.aid[i] = static_cast<std::uint8_t>(gen() % kAidCount);
+        before.conditions[i] = static_cast<std::uint8_t>(gen() % 64);
+        before.clinical[i] = static_cast<std::uint8_t>(gen() & 0x0f);
+        before.pregnancy[i] = static_cast<std::uint8_t>((gen() % 2 ? gen() % 13 : 0) | (gen() % 2 ? 0x80 : 0));
+        before.enrolled_months[i] = static_cast<std::uint16_t>(gen() & 0x3f);
+        before.year_ed_visits[i] = static_cast<std::uint8_t>(gen() % 4 ? gen() % 5 : 255 - gen() % 2);
+        before.year_cost_usd[i] = gen() % 4 ? gen() % 100000 : 0xffffffffu - gen() % 3000;
+        before.year_capitation_cents[i] = gen() % 4 ? gen() % 1000000 : 0xffffffffu - gen() % 90000;
+        before.year_inpatient_days[i] = static_cast<std::uint16_t>(gen() % 10);
+      }
+      const std::size_t begin = 64 * (gen() % 4);
+      const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(kSlots - begin, 1 + gen() % 64));
+      // Dynamics blocks 0, 1 and 2 of each slot, as step_tile lays them out.
+      PhiloxBatch d{};
+      for (std::uint32_t j = 0; j < n; ++j) {
+        const std::size_t i = begin + j;
+        const int age = std::min((kMonth - before.birth_month[i]) / 12, kMaxAgeYears);
+        const bool serious = before.conditions[i] & condition_bit(Condition::SeriousIllness);
+        const bool enrolled = before.status[i] & kEnrolled;
+        d.out[0][j] = word_near(gen, serious ? t.death_serious_thr[age] : t.death_thr[age]);
+        d.out[1][j] = word_near(gen, enrolled ? t.disenroll_thr : t.reenroll_thr);
+        d.out[2][j] = word_near(gen, t.condition_change_bound_thr[age]);
+        d.out[3][j] = word_near(gen, t.ed_thr[serious ? 4 : 0]);
+        d.out[0][64 + j] = word_near(gen, t.inpatient_thr[serious ? 1 : 0]);
+        d.out[1][64 + j] = word_near(gen, t.conception_thr[age]);
+        d.out[2][64 + j] = word_near(gen, gen() % 2 ? t.bp_to_controlled_thr : t.bp_to_uncontrolled_thr);
+        d.out[3][64 + j] = word_near(gen, gen() % 2 ? t.a1c_to_ok_thr : t.a1c_to_poor_thr);
+        d.out[0][128 + j] = word_near(gen, t.ed_mental_health_thr);
+        d.out[1][128 + j] = word_near(gen, t.ed_substance_use_thr);
+        d.out[2][128 + j] = static_cast<std::uint32_t>(gen());
+        d.out[3][128 + j] = static_cast<std::uint32_t>(gen());
+      }
+
+      // What advance does to each slot, alone.
+      HostMembers want = before;
+      std::vector<MeasureWork> work(n);
+      std::vector<unsigned long long> events(static_cast<std::size_t>(t.n_contracts) * kEventFieldCount);
+      std::vector<int> had_event(n);
+      const StepMember step{want.view(), &t, events.data(), 99u, kSlots, kMonth};
+
+      for (const SimdLevel level : levels_here()) {
+        HostMembers got = before;
+        QuietLanes q;
+        std::memset(&q, 0xab, sizeof q);
+        quiet_months(got.view(), t, kMonth, begin, n, d, 64, q, level);
+        for (std::uint32_t j = 0; j < n; ++j) {
+          const std::size_t i = begin + j;
+          const std::string where = std::string(simd_level_name(level)) + ", slot " + std::to_string(i) +
+                                    ", round " + std::to_string(round) + (intervening ? ", interventions" : "");
+          ASSERT_LE(q.quiet[j], 1) << where;
+          if (!q.quiet[j]) {
+            ++other;
+#define PHSIM_EXPECT_UNCHANGED(T, name, extent, doc) \
+  EXPECT_EQ(got.name[i], before.name[i]) << #name << ", " << where;
+            PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_UNCHANGED)
+#undef PHSIM_EXPECT_UNCHANGED
+            continue;
+          }
+          ++quiet;
+          if (before.status[i] & kEnrolled) ++(intervening ? quiet_enrolled_intervening : quiet_enrolled);
+          if ((before.status[i] & kEnrolled) && (before.conditions[i] & (condition_bit(Condition::MentalIllness) |
+                                                                        condition_bit(Condition::SubstanceUse)))) {
+            ++quiet_block2;  // read block 2 for their ED visits
+          }
+          std::fill(events.begin(), events.end(), 0ull);
+          DynamicsDraws draws(99u, want.member_id[i], kMonth, 0);
+          draws.provide(0, d.result(j));
+          draws.provide(1, d.result(64 + j));
+          draws.provide(2, d.result(128 + j));
+          const bool walks = step.advance(i, t, draws, work[j]);
+          for (const unsigned long long v : events) EXPECT_EQ(v, 0ull) << "an event in a quiet month, " << where;
+#define PHSIM_EXPECT_ADVANCED(T, name, extent, doc) \
+  EXPECT_EQ(got.name[i], want.name[i]) << #name << ", " << where;
+          PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_ADVANCED)
+#undef PHSIM_EXPECT_ADVANCED
+          EXPECT_EQ(q.relevant[j], work[j].relevant) << where;
+          EXPECT_EQ(walks, q.relevant[j] != 0) << where;
+          const MeasureContext c = quiet_context(got.view(), i, kMonth);
+          EXPECT_EQ(work[j].reach, 0) << where;
+          if (walks) {
+            EXPECT_EQ(c.age_months, work[j].ctx.age_months) << where;
+            EXPECT_EQ(c.age_dec_months, work[j].ctx.age_dec_months) << where;
+            EXPECT_EQ(c.enrolled, work[j].ctx.enrolled) << where;
+            EXPECT_EQ(c.female, work[j].ctx.female) << where;
+            EXPECT_EQ(c.conditions, work[j].ctx.conditions) << where;
+            EXPECT_EQ(c.clinical, work[j].ctx.clinical) << where;
+            EXPECT_EQ(c.events, work[j].ctx.events) << where;
+          }
+          // Advance ran on `want` slot i only; undo it so the next level starts alike.
+#define PHSIM_RESTORE(T, name, extent, doc) want.name[i] = before.name[i];
+          PHSIM_MEMBER_FIELDS(PHSIM_RESTORE)
+#undef PHSIM_RESTORE
+        }
+        if (::testing::Test::HasFailure()) return;
+      }
+    }
+  }
+  std::printf("quiet %d, other %d, quiet and enrolled %d\n", quiet, other, quiet_enrolled);
+  EXPECT_GT(quiet, other / 4);
+  EXPECT_GT(other, quiet / 4);
+  EXPECT_GT(quiet_enrolled, quiet / 10);
+  EXPECT_GT(quiet_block2, quiet_enrolled / 4);
+  EXPECT_EQ(quiet_enrolled_intervening, 0) << "interventions may reach every enrolled member";
 }
 
 }  // namespace

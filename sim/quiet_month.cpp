@@ -1,0 +1,288 @@
+// Quiet months (sim/quiet_month.hpp): a lane at a time in plain C++ (the reference, and the path
+// of CPUs without AVX-512), or 16 lanes at a time with AVX-512 intrinsics, chosen at run time
+// like the Philox batch. Each test mirrors a line of StepMember::advance (kernels/dynamics.hpp)
+// for a member whose month turns out quiet.
+#include "sim/quiet_month.hpp"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#if !defined(__clang__)
+// GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_epi32(), which its
+// -Wuninitialized reports at every use (a false positive fixed in later GCCs).
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#define PHSIM_X86_SIMD 1
+#else
+#define PHSIM_X86_SIMD 0
+#endif
+
+namespace phsim {
+namespace {
+
+constexpr std::uint8_t kHypertensionBit = 1u << (static_cast<int>(Condition::Hypertension) - 1);
+constexpr std::uint8_t kDiabetesBit = 1u << (static_cast<int>(Condition::Diabetes) - 1);
+constexpr std::uint8_t kMentalBit = 1u << (static_cast<int>(Condition::MentalIllness) - 1);
+constexpr std::uint8_t kSubstanceBit = 1u << (static_cast<int>(Condition::SubstanceUse) - 1);
+constexpr std::uint8_t kSeriousBit = 1u << (static_cast<int>(Condition::SeriousIllness) - 1);
+
+/// The month of slot i, with Dynamics words x[0..3] (block 0), x[4..7] (block 1) and x[8..11]
+/// (block 2), if it is quiet: stores what advance would and sets `relevant`; otherwise stores
+/// nothing.
+bool quiet_lane(const MemberView& m, const StepTablesView& t, std::int32_t month, std::uint64_t i,
+                const std::uint32_t x[12], bool intervening, std::uint32_t& relevant) {
+  const std::uint8_t status = m.status[i];
+  if (!(status & kAlive)) return false;
+  const bool enrolled = status & kEnrolled;
+  const int age_months = month - m.birth_month[i];
+  const int age = age_months / 12 > kMaxAgeYears ? kMaxAgeYears : age_months / 12;
+  const std::uint8_t conditions = m.conditions[i];
+  const bool serious = conditions & kSeriousBit;
+  const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
+  const std::uint8_t preg = m.pregnancy[i] & kPregnancyStateMask;
+
+  // Whatever makes a month not quiet, in advance's order: death; a change of enrollment; aging
+  // into an aid category; a change of conditions; a delivery or a conception; for enrolled
+  // members, interventions, an ED visit for mental health or substance use (a follow-up
+  // measure's event) and an admission.
+  if (below(x[0], serious ? t.death_serious_thr[age] : t.death_thr[age])) return false;
+  if (below(x[1], enrolled ? t.disenroll_thr : t.reenroll_thr)) return false;
+  if (age_months == 19 * 12 || age_months == 65 * 12) return false;
+  if (below(x[2], t.condition_change_bound_thr[age])) return false;
+  if (preg == kGestationMonths) return false;
+  if (preg == 0 && female && below(x[5], t.conception_thr[age])) return false;
+  const bool mental = conditions & kMentalBit, substance = conditions & kSubstanceBit;
+  if (enrolled && (intervening || (mental && below(x[8], t.ed_mental_health_thr)) ||
+                   (substance && below(x[9], t.ed_substance_use_thr)) ||
+                   below(x[4], t.inpatient_thr[serious ? 1 : 0]))) {
+    return false;
+  }
+
+  // The month's routine.
+  std::uint8_t clinical = m.clinical[i];
+  if ((conditions & kHypertensionBit) &&
+      below(x[6], (clinical & kBpControlled) ? t.bp_to_uncontrolled_thr : t.bp_to_controlled_thr)) {
+    clinical ^= kBpControlled;
+  }
+  if ((conditions & kDiabetesBit) && below(x[7], (clinical & kA1cPoor) ? t.a1c_to_ok_thr : t.a1c_to_poor_thr)) {
+    clinical ^= kA1cPoor;
+  }
+  m.clinical[i] = clinical;
+  const std::uint8_t next_preg = preg == 0 || preg >= kPostpartumLast ? 0 : static_cast<std::uint8_t>(preg + 1);
+  m.pregnancy[i] = static_cast<std::uint8_t>((m.pregnancy[i] & ~kPregnancyStateMask) | next_preg);
+  m.status[i] = static_cast<std::uint8_t>(status & ~kDeliveredThisMonth);
+  if (enrolled) {
+    m.enrolled_months[i] = static_cast<std::uint16_t>(m.enrolled_months[i] | (1u << (month % 12)));
+    const int risk = (mental ? 1 : 0) | (substance ? 2 : 0) | (serious ? 4 : 0);
+    const std::uint32_t ed = below(x[3], t.ed_thr[risk]) ? 1u : 0u;
+    const std::uint32_t visits = m.year_ed_visits[i] + ed;
+    m.year_ed_visits[i] = static_cast<std::uint8_t>(visits > 255u ? 255u : visits);
+    add_cost(m, i, t.base_cost_usd[m.aid[i]] + ed * t.ed_cost_usd + (serious ? t.serious_monthly_cost_usd : 0u));
+    m.year_capitation_cents[i] = saturating_add(m.year_capitation_cents[i], t.capitation_cents[m.aid[i]]);
+  }
+  relevant = relevant_measures(t, MeasureContext{age_months, 0, enrolled, female, conditions, clinical, 0});
+  return true;
+}
+
+void quiet_scalar(const MemberView& m, const StepTablesView& t, std::int32_t month, std::uint64_t begin,
+                  std::uint32_t n, const PhiloxBatch& d, std::uint32_t block_lanes, bool intervening,
+                  QuietLanes& q) {
+  for (std::uint32_t j = 0; j < n; ++j) {
+    std::uint32_t x[12];
+    for (std::uint32_t w = 0; w < 12; ++w) x[w] = d.out[w % 4][w / 4 * block_lanes + j];
+    std::uint32_t relevant = 0;
+    q.quiet[j] = quiet_lane(m, t, month, begin + j, x, intervening, relevant) ? 1 : 0;
+    q.relevant[j] = relevant;
+  }
+}
+
+#if PHSIM_X86_SIMD
+#define PHSIM_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"), always_inline)) inline
+
+/// 16 unsigned 64-bit values, as two vectors of 8.
+struct Wide {
+  __m512i lo, hi;
+};
+
+/// table[index] of the lanes in `k` into `src` (16 lanes; 32-bit indices).
+PHSIM_AVX512 Wide gather(Wide src, __mmask16 k, __m512i index, const std::uint64_t* table) {
+  return {_mm512_mask_i32gather_epi64(src.lo, static_cast<__mmask8>(k), _mm512_castsi512_si256(index), table, 8),
+          _mm512_mask_i32gather_epi64(src.hi, static_cast<__mmask8>(k >> 8), _mm512_extracti64x4_epi64(index, 1),
+                                      table, 8)};
+}
+
+/// Lanes whose word is below their 64-bit threshold (below() of 16 lanes).
+PHSIM_AVX512 __mmask16 below16(__m512i words, Wide thr) {
+  const __mmask8 lo = _mm512_cmplt_epu64_mask(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(words)), thr.lo);
+  const __mmask8 hi = _mm512_cmplt_epu64_mask(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(words, 1)), thr.hi);
+  return static_cast<__mmask16>(lo | (static_cast<unsigned>(hi) << 8));
+}
+
+/// Lanes whose word is below one threshold.
+PHSIM_AVX512 __mmask16 below16(__m512i words, std::uint64_t thr) {
+  if (thr > 0xffffffffull) return 0xffff;
+  return _mm512_cmplt_epu32_mask(words, _mm512_set1_epi32(static_cast<int>(thr)));
+}
+
+/// Lanes whose word is below `a`, or below `b` in the lanes of `k`.
+PHSIM_AVX512 __mmask16 below16(__m512i words, __mmask16 k, std::uint64_t a, std::uint64_t b) {
+  return static_cast<__mmask16>((below16(words, a) & ~k) | (below16(words, b) & k));
+}
+
+PHSIM_AVX512 __m512i load_u8(const std::uint8_t* p, __mmask16 k) {
+  return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p));
+}
+
+/// a + b, saturating at 2^32 - 1 (saturating_add of 16 lanes).
+PHSIM_AVX512 __m512i saturating_add16(__m512i a, __m512i b) {
+  const __m512i sum = _mm512_add_epi32(a, b);
+  return _mm512_mask_mov_epi32(sum, _mm512_cmplt_epu32_mask(sum, a), _mm512_set1_epi32(-1));
+}
+
+/// x / 12 for 0 <= x < 2^12 (x * 43691 >> 19; checked at compile time below).
+constexpr int div12(int x) { return (x * 43691) >> 19; }
+constexpr bool div12_exact() {
+  for (int x = 0; x < 4096; ++x) {
+    if (div12(x) != x / 12) return false;
+  }
+  return true;
+}
+static_assert(div12_exact() && (kMaxAgeYears + 1) * 12 <= 4096, "age in years by a multiply");
+
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
+    const MemberView& m, const StepTablesView& t, std::int32_t month, std::uint64_t begin, std::uint32_t n,
+    const PhiloxBatch& d, std::uint32_t block_lanes, bool intervening, QuietLanes& q) {
+  const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
+  const Wide zero_wide{zero, zero};
+  // Aid category -> cost and capitation, by a permute.
+  alignas(64) std::uint32_t base_cost[16] = {}, capitation[16] = {};
+  for (int a = 0; a < kAidCount; ++a) base_cost[a] = t.base_cost_usd[a], capitation[a] = t.capitation_cents[a];
+  const __m512i base_cost_of = _mm512_load_si512(base_cost), capitation_of = _mm512_load_si512(capitation);
+  // Risk class -> ED threshold, by a permute of each half's 8 classes.
+  const __m512i ed_thr_of = _mm512_loadu_si512(t.ed_thr);
+  static_assert(kRiskClasses == 8, "one vector of ED thresholds");
+  const std::uint32_t keep = ((1u << t.n_measures) - 1u) & ~t.followup_mask;  // as relevant_measures
+  const __m512i keep_enrolled = _mm512_set1_epi32(static_cast<int>(keep));
+  const __m512i keep_unenrolled = _mm512_set1_epi32(static_cast<int>(keep & ~t.enrolled_only_mask));
+
+  for (std::uint32_t j = 0; j < n; j += 16) {
+    const std::uint64_t i = begin + j;
+    const auto valid = static_cast<__mmask16>(n - j >= 16 ? 0xffffu : (1u << (n - j)) - 1u);
+    const __m512i status = load_u8(m.status + i, valid);
+    const __m512i conditions = load_u8(m.conditions + i, valid);
+    const __m512i pregnancy = load_u8(m.pregnancy + i, valid);
+    const __m512i preg = _mm512_and_si512(pregnancy, _mm512_set1_epi32(kPregnancyStateMask));
+    const __m512i age_months = _mm512_sub_epi32(
+        _mm512_set1_epi32(month), _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(valid, m.birth_month + i)));
+    const __m512i age = _mm512_srli_epi32(
+        _mm512_mullo_epi32(_mm512_min_epi32(_mm512_max_epi32(age_months, zero), _mm512_set1_epi32(kMaxAgeYears * 12 + 11)),
+                           _mm512_set1_epi32(43691)),
+        19);
+    const __mmask16 alive = _mm512_mask_test_epi32_mask(valid, status, _mm512_set1_epi32(kAlive));
+    const __mmask16 enrolled = _mm512_test_epi32_mask(status, _mm512_set1_epi32(kEnrolled));
+    const __mmask16 serious = _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(kSeriousBit));
+    const __mmask16 female =
+        _mm512_cmpeq_epi32_mask(load_u8(m.sex + i, valid), _mm512_set1_epi32(static_cast<int>(Sex::Female)));
+    const __m512i x00 = _mm512_load_si512(d.out[0] + j), x01 = _mm512_load_si512(d.out[1] + j);
+    const __m512i x02 = _mm512_load_si512(d.out[2] + j), x03 = _mm512_load_si512(d.out[3] + j);
+    const std::uint32_t b1 = block_lanes + j, b2 = 2 * block_lanes + j;
+    const __m512i x10 = _mm512_loadu_si512(d.out[0] + b1), x11 = _mm512_loadu_si512(d.out[1] + b1);
+    const __m512i x12 = _mm512_loadu_si512(d.out[2] + b1), x13 = _mm512_loadu_si512(d.out[3] + b1);
+    const __m512i x20 = _mm512_loadu_si512(d.out[0] + b2), x21 = _mm512_loadu_si512(d.out[1] + b2);
+
+    // Whatever makes a month not quiet (quiet_lane's order).
+    __mmask16 quiet = alive;
+    const Wide death = gather(gather(zero_wide, quiet & ~serious, age, t.death_thr), quiet & serious, age,
+                              t.death_serious_thr);
+    quiet &= ~below16(x00, death);
+    quiet &= ~below16(x01, enrolled, t.reenroll_thr, t.disenroll_thr);
+    quiet &= ~(_mm512_cmpeq_epi32_mask(age_months, _mm512_set1_epi32(19 * 12)) |
+               _mm512_cmpeq_epi32_mask(age_months, _mm512_set1_epi32(65 * 12)));
+    quiet &= ~below16(x02, gather(zero_wide, quiet, age, t.condition_change_bound_thr));
+    quiet &= ~_mm512_cmpeq_epi32_mask(preg, _mm512_set1_epi32(kGestationMonths));
+    const __mmask16 may_conceive = quiet & female & _mm512_cmpeq_epi32_mask(preg, zero);
+    quiet &= ~(may_conceive & below16(x11, gather(zero_wide, may_conceive, age, t.conception_thr)));
+    const __mmask16 mental = _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(kMentalBit));
+    const __mmask16 substance = _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(kSubstanceBit));
+    const __mmask16 busy = intervening ? __mmask16{0xffff}
+                                       : static_cast<__mmask16>((mental & below16(x20, t.ed_mental_health_thr)) |
+                                                                (substance & below16(x21, t.ed_substance_use_thr)) |
+                                                                below16(x10, serious, t.inpatient_thr[0], t.inpatient_thr[1]));
+    quiet &= ~(enrolled & busy);
+    const __mmask16 paying = quiet & enrolled;
+
+    // The month's routine.
+    __m512i clinical = load_u8(m.clinical + i, valid);
+    const __mmask16 controlled = _mm512_test_epi32_mask(clinical, _mm512_set1_epi32(kBpControlled));
+    const __mmask16 bp_flips = _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(kHypertensionBit)) &
+                               below16(x12, controlled, t.bp_to_controlled_thr, t.bp_to_uncontrolled_thr);
+    clinical = _mm512_mask_xor_epi32(clinical, bp_flips, clinical, _mm512_set1_epi32(kBpControlled));
+    const __mmask16 poor = _mm512_test_epi32_mask(clinical, _mm512_set1_epi32(kA1cPoor));
+    const __mmask16 a1c_flips = _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(kDiabetesBit)) &
+                                below16(x13, poor, t.a1c_to_poor_thr, t.a1c_to_ok_thr);
+    clinical = _mm512_mask_xor_epi32(clinical, a1c_flips, clinical, _mm512_set1_epi32(kA1cPoor));
+    const __mmask16 advancing = _mm512_cmpneq_epi32_mask(preg, zero) &
+                                _mm512_cmplt_epi32_mask(preg, _mm512_set1_epi32(kPostpartumLast));
+    const __m512i next_pregnancy = _mm512_or_si512(
+        _mm512_andnot_si512(_mm512_set1_epi32(kPregnancyStateMask), pregnancy), _mm512_maskz_add_epi32(advancing, preg, one));
+    const __m512i risk = _mm512_or_si512(
+        _mm512_maskz_mov_epi32(mental, one),
+        _mm512_or_si512(_mm512_maskz_mov_epi32(substance, _mm512_set1_epi32(2)),
+                        _mm512_maskz_mov_epi32(serious, _mm512_set1_epi32(4))));
+    const __mmask16 ed = below16(x03, Wide{_mm512_permutexvar_epi64(_mm512_cvtepu32_epi64(_mm512_castsi512_si256(risk)), ed_thr_of),
+                                           _mm512_permutexvar_epi64(_mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(risk, 1)), ed_thr_of)});
+    const __m512i aid = load_u8(m.aid + i, valid);
+    const __m512i cost = _mm512_add_epi32(
+        _mm512_add_epi32(_mm512_permutexvar_epi32(aid, base_cost_of),
+                         _mm512_maskz_mov_epi32(ed, _mm512_set1_epi32(static_cast<int>(t.ed_cost_usd)))),
+        _mm512_maskz_mov_epi32(serious, _mm512_set1_epi32(static_cast<int>(t.serious_monthly_cost_usd))));
+    const __m512i visits = _mm512_min_epu32(_mm512_mask_add_epi32(load_u8(m.year_ed_visits + i, valid), ed,
+                                                                  load_u8(m.year_ed_visits + i, valid), one),
+                                            _mm512_set1_epi32(255));
+    const __m512i year_cost = saturating_add16(_mm512_maskz_loadu_epi32(valid, m.year_cost_usd + i), cost);
+    const __m512i year_capitation = saturating_add16(_mm512_maskz_loadu_epi32(valid, m.year_capitation_cents + i),
+                                                     _mm512_permutexvar_epi32(aid, capitation_of));
+    const __m512i enrolled_months = _mm512_or_si512(
+        _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(valid, m.enrolled_months + i)), _mm512_set1_epi32(1 << (month % 12)));
+    const __m512i age_sex = _mm512_mask_add_epi32(_mm512_add_epi32(age, age), female, _mm512_add_epi32(age, age), one);
+    const __m512i relevant = _mm512_and_si512(
+        _mm512_and_si512(_mm512_mask_i32gather_epi32(zero, quiet, age_sex, t.measure_age_mask, 4),
+                         _mm512_mask_i32gather_epi32(zero, quiet, _mm512_and_si512(conditions, _mm512_set1_epi32(63)),
+                                                     t.measure_condition_mask, 4)),
+        _mm512_mask_blend_epi32(enrolled, keep_unenrolled, keep_enrolled));
+
+    // Stores: the quiet lanes only.
+    _mm512_mask_cvtepi32_storeu_epi8(m.status + i, quiet,
+                                     _mm512_andnot_si512(_mm512_set1_epi32(kDeliveredThisMonth), status));
+    _mm512_mask_cvtepi32_storeu_epi8(m.clinical + i, quiet, clinical);
+    _mm512_mask_cvtepi32_storeu_epi8(m.pregnancy + i, quiet, next_pregnancy);
+    _mm512_mask_cvtepi32_storeu_epi16(m.enrolled_months + i, paying, enrolled_months);
+    _mm512_mask_cvtepi32_storeu_epi8(m.year_ed_visits + i, paying, visits);
+    _mm512_mask_storeu_epi32(m.year_cost_usd + i, paying, year_cost);
+    _mm512_mask_storeu_epi32(m.year_capitation_cents + i, paying, year_capitation);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q.quiet + j), _mm512_cvtepi32_epi8(_mm512_maskz_mov_epi32(quiet, one)));
+    _mm512_storeu_si512(q.relevant + j, _mm512_maskz_mov_epi32(quiet, relevant));
+  }
+}
+#endif
+
+}  // namespace
+
+void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,
+                  std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
+                  std::uint32_t block_lanes, QuietLanes& q, SimdLevel level) {
+  if (month % 12 == 0 || !t.condition_change_bound_thr) {
+    for (std::uint32_t j = 0; j < n; ++j) q.quiet[j] = 0;
+    return;
+  }
+  const bool intervening = t.iv.n != 0;
+#if PHSIM_X86_SIMD
+  if (level >= SimdLevel::Avx512 && best_simd_level() >= SimdLevel::Avx512) {
+    quiet_avx512(m, t, month, begin, n, dynamics, block_lanes, intervening, q);
+    return;
+  }
+#endif
+  quiet_scalar(m, t, month, begin, n, dynamics, block_lanes, intervening, q);
+}
+
+}  // namespace phsim

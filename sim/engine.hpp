@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/member.hpp"
+#include "sim/philox_batch.hpp"
 
 namespace phsim {
 
@@ -30,9 +31,13 @@ struct EngineOptions {
   /// Slots order_members sorts at once (16 bytes of scratch each); a larger segment is sorted
   /// on its own. Tests set it small to sort replicate by replicate.
   std::uint64_t order_chunk_slots = 1ull << 24;
-  /// CPU: compute the step's random blocks a tile of slots at a time with vector instructions
-  /// (sim/step_tile.hpp) rather than member by member. The words are the same; speed differs.
+  /// CPU: step a tile of slots at a time (sim/step_tile.hpp): random blocks computed together,
+  /// quiet months and their measure walks done together, with vector instructions; rather than
+  /// member by member. The results are the same; speed differs.
   bool batched_draws = true;
+  /// CPU, batched: the highest vector instruction level the tiled step may use (it uses at most
+  /// what the CPU runs). Same results at every level; tests and benchmarks lower it.
+  SimdLevel max_simd = SimdLevel::Avx512;
 };
 
 /// Host copy of the member arrays (one std::vector per field; fields with extent E hold E

@@ -1,7 +1,9 @@
-// Quiet months (sim/quiet_month.hpp): a lane at a time in plain C++ (the reference, and the path
-// of CPUs without AVX-512), or 16 lanes at a time with AVX-512 intrinsics, chosen at run time
-// like the Philox batch. Each test mirrors a line of StepMember::advance (kernels/dynamics.hpp)
-// for a member whose month turns out quiet.
+// Quiet months (sim/quiet_month.hpp): the dynamics a lane at a time in plain C++ (the
+// reference, and the path of CPUs without AVX-512) or 16 lanes at a time with AVX-512
+// intrinsics, chosen at run time like the Philox batch; each test mirrors a line of
+// StepMember::advance (kernels/dynamics.hpp) for a member whose month turns out quiet. The
+// measure walks of quiet members 16 at a time with AVX-512, mirroring update_measure
+// (kernels/measures.hpp); without AVX-512 they go member by member.
 #include "sim/quiet_month.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -264,6 +266,174 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
     _mm512_storeu_si512(q.relevant + j, _mm512_maskz_mov_epi32(quiet, relevant));
   }
 }
+
+/// Lanes of `k` in measure s's population by sex, condition and age (in_population of 16 lanes).
+PHSIM_AVX512 __mmask16 in_population16(const MeasureSpec& s, __mmask16 k, __m512i age_months, __mmask16 female,
+                                       __m512i conditions) {
+  if (s.sex == SexFilter::Female) k &= female;
+  if (s.sex == SexFilter::Male) k &= static_cast<__mmask16>(~female);
+  if (s.condition != Condition::None) {
+    k &= _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(condition_bit(s.condition)));
+  }
+  return static_cast<__mmask16>(k & _mm512_cmpge_epi32_mask(age_months, _mm512_set1_epi32(s.age_lo)) &
+                                _mm512_cmple_epi32_mask(age_months, _mm512_set1_epi32(s.age_hi)));
+}
+
+/// Lanes of `asking` with a service of measure k this month: word < the threshold at row + k
+/// (service_threshold: 0xffffffff is "always"); the table is read for those lanes only.
+PHSIM_AVX512 __mmask16 service_hit16(__mmask16 asking, __m512i row, std::uint32_t k, __m512i words,
+                                     const std::uint32_t* service_thr) {
+  const __m512i packed = _mm512_mask_i32gather_epi32(
+      _mm512_setzero_si512(), asking, _mm512_add_epi32(row, _mm512_set1_epi32(static_cast<int>(k))), service_thr, 4);
+  return static_cast<__mmask16>(asking & (_mm512_cmpeq_epi32_mask(packed, _mm512_set1_epi32(-1)) |
+                                          _mm512_cmplt_epu32_mask(words, packed)));
+}
+
+/// What the measure walk reads of 16 quiet members (their MeasureContext, no event, and the
+/// row of their service thresholds).
+struct QuietMembers16 {
+  __mmask16 enrolled, female;
+  __m512i conditions, clinical, age_months, age_dec_months, row;
+};
+
+/// update_measure of measure k (spec `s`, not a follow-up) for the lanes of `active` of 16
+/// members `c`, whose state bytes start at `states`: `words` are their service words of k,
+/// `reliever_words` the reliever's.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void walk_measure16(
+    const MeasureSpec& s, std::uint32_t k, __mmask16 active, const QuietMembers16& c, std::uint8_t* states,
+    const StepTablesView& t, __m512i words, __m512i reliever_words) {
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i state = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(active, states));
+  // hit(): a service this month (a lambda would not take the function's target).
+#define PHSIM_HIT(asking) service_hit16((asking), c.row, k, words, t.service_thr)
+  __m512i next = state;
+  switch (s.kind) {
+    case MeasureKind::CountInWindow: {
+      if (s.window == WindowKind::Lookback) {
+        const __mmask16 offered = in_population16(s, active & c.enrolled, c.age_dec_months, c.female, c.conditions);
+        const __m512i aged = _mm512_mask_add_epi32(state, _mm512_cmpneq_epi32_mask(state, _mm512_set1_epi32(kLookbackNone)),
+                                                   state, one);
+        next = _mm512_maskz_mov_epi32(static_cast<__mmask16>(~PHSIM_HIT(offered)), aged);
+        break;
+      }
+      __m512i count = _mm512_and_si512(state, _mm512_set1_epi32(kCountMask));
+      __m512i flags = _mm512_and_si512(state, _mm512_set1_epi32(kMilestoneMet | kMilestoneReached));
+      if (s.anchor == Anchor::Milestone) {
+        for (int j = 0; j < s.n_milestones; ++j) {
+          const __mmask16 reached = _mm512_cmpeq_epi32_mask(c.age_months, _mm512_set1_epi32(s.milestones[j]));
+          const __mmask16 met = _mm512_cmpge_epi32_mask(count, _mm512_set1_epi32(s.min_services));
+          flags = _mm512_mask_mov_epi32(flags, reached,
+                                        _mm512_mask_mov_epi32(_mm512_set1_epi32(kMilestoneReached), met,
+                                                              _mm512_set1_epi32(kMilestoneReached | kMilestoneMet)));
+          if (s.window == WindowKind::SinceBirthday) count = _mm512_maskz_mov_epi32(static_cast<__mmask16>(~reached), count);
+        }
+      }
+      __mmask16 in_window = 0;
+      switch (s.window) {
+        case WindowKind::Year:
+          in_window = in_population16(s, active, c.age_dec_months, c.female, c.conditions);
+          break;
+        case WindowKind::AgeMonths:
+          in_window = static_cast<__mmask16>(active & _mm512_cmpge_epi32_mask(c.age_months, _mm512_set1_epi32(s.window_lo)) &
+                                             _mm512_cmplt_epi32_mask(c.age_months, _mm512_set1_epi32(s.window_hi)));
+          break;
+        case WindowKind::SinceBirthday:
+          if (s.n_milestones > 0) {
+            in_window = _mm512_mask_cmplt_epi32_mask(active, c.age_months, _mm512_set1_epi32(s.milestones[s.n_milestones - 1]));
+          }
+          break;
+        default:
+          break;
+      }
+      const __mmask16 counting = PHSIM_HIT(static_cast<__mmask16>(
+          in_window & c.enrolled & _mm512_cmplt_epi32_mask(count, _mm512_set1_epi32(kCountMask))));
+      next = _mm512_or_si512(flags, _mm512_mask_add_epi32(count, counting, count, one));
+      break;
+    }
+    case MeasureKind::Control: {
+      const __mmask16 read = PHSIM_HIT(in_population16(s, active & c.enrolled, c.age_dec_months, c.female, c.conditions));
+      const __mmask16 good = s.control == ControlState::BloodPressure
+                                 ? _mm512_test_epi32_mask(c.clinical, _mm512_set1_epi32(kBpControlled))
+                                 : _mm512_testn_epi32_mask(c.clinical, _mm512_set1_epi32(kA1cPoor));
+      next = _mm512_mask_mov_epi32(state, read, _mm512_mask_mov_epi32(one, good, _mm512_set1_epi32(3)));
+      break;
+    }
+    case MeasureKind::Ratio: {
+      const __mmask16 eligible = in_population16(s, active & c.enrolled, c.age_dec_months, c.female, c.conditions);
+      __m512i controller = _mm512_and_si512(state, _mm512_set1_epi32(0x0f));
+      __m512i reliever = _mm512_srli_epi32(state, 4);
+      const __mmask16 fill = PHSIM_HIT(_mm512_mask_cmplt_epi32_mask(eligible, controller, _mm512_set1_epi32(15)));
+      controller = _mm512_mask_add_epi32(controller, fill, controller, one);
+      const __mmask16 relieve = _mm512_mask_cmplt_epi32_mask(eligible, reliever, _mm512_set1_epi32(15)) &
+                                below16(reliever_words, t.reliever_fill_thr);
+      reliever = _mm512_mask_add_epi32(reliever, relieve, reliever, one);
+      next = _mm512_mask_mov_epi32(state, eligible, _mm512_or_si512(_mm512_slli_epi32(reliever, 4), controller));
+      break;
+    }
+    case MeasureKind::Followup:
+      break;  // (walked lane by lane by the caller)
+  }
+  _mm512_mask_cvtepi32_storeu_epi8(states, active, next);
+#undef PHSIM_HIT
+}
+
+/// quiet_walks: 16 slots at a time, the members' fields loaded once, then measure by measure.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_walks_avx512(
+    const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month, std::uint64_t begin,
+    std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services, const std::uint16_t* service_lane) {
+  constexpr std::uint32_t kReliever = kMaxMeasures;
+  for (std::uint32_t j = 0; j < n; j += 16) {
+    const std::uint64_t i = begin + j;
+    const auto valid = static_cast<__mmask16>(n - j >= 16 ? 0xffffu : (1u << (n - j)) - 1u);
+    const __m512i relevant = _mm512_maskz_loadu_epi32(valid, q.relevant + j);  // 0 unless quiet
+    const __mmask16 walking = _mm512_test_epi32_mask(relevant, relevant);
+    if (!walking) continue;
+    std::uint32_t measures = static_cast<std::uint32_t>(_mm512_reduce_or_epi32(relevant));
+    // The rows of the service thresholds: [contract][race][tier].
+    alignas(64) std::int32_t row[16] = {};
+    for (std::uint32_t l = 0; l < 16 && j + l < n; ++l) {
+      if (!q.relevant[j + l]) continue;
+      row[l] = static_cast<std::int32_t>(service_index(0, m.contract[i + l], m.race[i + l],
+                                                       t.practice_tier[m.practice[i + l]], t.n_measures));
+    }
+    const __m512i birth = _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(valid, m.birth_month + i));
+    QuietMembers16 c;
+    c.enrolled = _mm512_test_epi32_mask(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(valid, m.status + i)),
+                                        _mm512_set1_epi32(kEnrolled));
+    c.female = _mm512_cmpeq_epi32_mask(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(valid, m.sex + i)),
+                                       _mm512_set1_epi32(static_cast<int>(Sex::Female)));
+    c.conditions = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(valid, m.conditions + i));
+    c.clinical = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(valid, m.clinical + i));
+    c.age_months = _mm512_sub_epi32(_mm512_set1_epi32(month), birth);
+    c.age_dec_months = _mm512_sub_epi32(_mm512_set1_epi32(month - month % 12 + 11), birth);
+    c.row = _mm512_load_si512(row);
+    const std::uint32_t reliever_lane = service_lane[kReliever / 4];
+    const __m512i reliever_words =
+        reliever_lane == kNoLane ? _mm512_setzero_si512()
+                                : _mm512_loadu_si512(services.out[kReliever % 4] + reliever_lane + j);
+    do {
+      const std::uint32_t k = lowest_set_bit(measures);
+      measures &= measures - 1u;
+      const MeasureSpec& s = t.measures[k];
+      const __mmask16 active = _mm512_test_epi32_mask(relevant, _mm512_set1_epi32(static_cast<int>(1u << k)));
+      std::uint8_t* const states = m.measure_state + k * m.stride + i;
+      const __m512i words = _mm512_loadu_si512(services.out[k % 4] + service_lane[k / 4] + j);
+      if (s.kind == MeasureKind::Followup) {
+        // Not in a quiet month's walk (no event); lane by lane all the same.
+        for (std::uint32_t l = 0; l < 16; ++l) {
+          if (!(active & (1u << l))) continue;
+          TileServiceDraws draws(services, service_lane, j + l, seed, m.member_id[i + l],
+                                 static_cast<std::uint32_t>(month), t.rng_replicate);
+          states[l] = update_measure(s, states[l], quiet_context(m, i + l, month),
+                                     [&] { return service_threshold(t.service_thr[static_cast<std::uint32_t>(row[l]) + k]); },
+                                     k, draws, t.reliever_fill_thr);
+        }
+        continue;
+      }
+      walk_measure16(s, k, active, c, states, t, words, reliever_words);
+    } while (measures);
+  }
+}
 #endif
 
 }  // namespace
@@ -272,7 +442,7 @@ void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t mon
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
                   std::uint32_t block_lanes, QuietLanes& q, SimdLevel level) {
   if (month % 12 == 0 || !t.condition_change_bound_thr) {
-    for (std::uint32_t j = 0; j < n; ++j) q.quiet[j] = 0;
+    q.none(n);
     return;
   }
   const bool intervening = t.iv.n != 0;
@@ -283,6 +453,24 @@ void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t mon
   }
 #endif
   quiet_scalar(m, t, month, begin, n, dynamics, block_lanes, intervening, q);
+}
+
+bool quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,
+                 std::uint64_t begin, std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services,
+                 const std::uint16_t* service_lane, SimdLevel level) {
+#if PHSIM_X86_SIMD
+  if (level < SimdLevel::Avx512 || best_simd_level() < SimdLevel::Avx512) return false;
+  std::uint32_t relevant = 0;
+  for (std::uint32_t j = 0; j < n; ++j) relevant |= q.quiet[j] ? q.relevant[j] : 0u;
+  for (std::uint32_t b = service_blocks(t, relevant); b; b &= b - 1u) {
+    if (service_lane[lowest_set_bit(b)] == kNoLane) return false;
+  }
+  quiet_walks_avx512(m, t, seed, month, begin, n, q, services, service_lane);
+  return true;
+#else
+  (void)m, (void)t, (void)seed, (void)month, (void)begin, (void)n, (void)q, (void)services, (void)service_lane, (void)level;
+  return false;
+#endif
 }
 
 }  // namespace phsim

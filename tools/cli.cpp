@@ -534,6 +534,7 @@ struct BenchOptions {
   std::string backend = "cpu";
   std::string member_order = "grouped";
   std::string draws = "batched";
+  std::string simd = "avx512";
   bool json = false;
 };
 
@@ -562,6 +563,7 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
   if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
   eo.order_members = o.member_order == "grouped";
   eo.batched_draws = o.draws == "batched";
+  eo.max_simd = o.simd == "scalar" ? SimdLevel::Scalar : o.simd == "avx2" ? SimdLevel::Avx2 : SimdLevel::Avx512;
   auto engine = make_engine(eo);
   check_benchmark_memory(bo, data, memory_available(eo));
   const BenchmarkResult r = run_benchmark(bo, data, *engine);
@@ -697,6 +699,10 @@ int cli_main(int argc, char** argv) {
                     "with vector instructions; member: one member at a time (same results, for "
                     "timing the difference; the GPU always draws per member)")
       ->check(CLI::IsMember({"batched", "member"}));
+  bench->add_option("--simd", bench_opts.simd,
+                    "batched: the highest vector instructions the CPU step may use, scalar, avx2 or "
+                    "avx512 (default; at most what the CPU runs), for timing other CPUs' paths")
+      ->check(CLI::IsMember({"scalar", "avx2", "avx512"}));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 

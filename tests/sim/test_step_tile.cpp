@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -323,6 +324,125 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
   EXPECT_GT(quiet_enrolled, quiet / 10);
   EXPECT_GT(quiet_block2, quiet_enrolled / 4);
   EXPECT_EQ(quiet_enrolled_intervening, 0) << "interventions may reach every enrolled member";
+}
+
+TEST(QuietWalks, EveryMeasureAsUpdateMemberMeasures) {
+  // Random quiet members (ages at and around every milestone and window edge, every condition,
+  // counts near saturation) with random measures to walk, follow-ups included, and service words
+  // near each member's threshold: the 16-wide walk must leave every state byte as the walk of
+  // update_member_measures, member by member, does; and it must refuse a batch missing a block.
+  if (best_simd_level() < SimdLevel::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU: the walks go one by one";
+  const EmbeddedStepTables e;
+  constexpr std::uint32_t kSlots = 3 * 64 + 17;
+  std::vector<int> ages;  // months: every milestone and window edge, and the months around them
+  for (std::uint32_t k = 0; k < e.t.n_measures; ++k) {
+    const MeasureSpec& s = e.step.measures[k];
+    for (const int a : {int{s.age_lo}, int{s.age_hi}, int{s.window_lo}, int{s.window_hi}, int{s.milestones[0]},
+                        int{s.milestones[1]}, int{s.milestones[2]}}) {
+      for (int d = -1; d <= 1; ++d) ages.push_back(std::max(0, a + d));
+    }
+  }
+  std::mt19937 gen(77);
+  // Some thresholds "always" (0xffffffff: 2^32), as an intervention can make them.
+  std::vector<std::uint32_t> service_thr = e.step.service_thr;
+  for (std::uint32_t& thr : service_thr) thr = gen() % 16 ? thr : 0xffffffffu;
+  // States changed: CountInWindow by window (Year, AgeMonths, SinceBirthday, Lookback), Control,
+  // Ratio. (A follow-up changes only in a month with an event.)
+  std::vector<int> changed(6);
+  const auto branch = [](const MeasureSpec& s) {
+    return s.kind == MeasureKind::CountInWindow ? static_cast<int>(s.window) : s.kind == MeasureKind::Control ? 4 : 5;
+  };
+  int refused = 0;
+  for (int round = 0; round < 120; ++round) {
+    StepTablesView t = e.t;
+    t.service_thr = service_thr.data();
+    t.reliever_fill_thr = gen() % 8 ? gen() : kThresholdOne;
+    const std::int32_t month = (2025 - 1900) * 12 + static_cast<std::int32_t>(gen() % 12);
+    HostMembers before = zeroed_members(kSlots);
+    QuietLanes q;
+    const std::uint32_t measures = (1u << t.n_measures) - 1u;
+    for (std::uint32_t i = 0; i < kSlots; ++i) {
+      before.member_id[i] = i;
+      before.status[i] = static_cast<std::uint8_t>(kAlive | (gen() % 4 ? kEnrolled : 0));
+      const int age_months = gen() % 2 ? ages[gen() % ages.size()] : static_cast<int>(gen() % (100 * 12));
+      // age_months is the age this month: born that many months before `month`.
+      before.birth_month[i] = static_cast<std::int16_t>(month - age_months);
+      before.sex[i] = static_cast<std::uint8_t>(gen() % 2);
+      before.conditions[i] = static_cast<std::uint8_t>(gen() % 64);
+      before.clinical[i] = static_cast<std::uint8_t>(gen() % 4);
+      before.contract[i] = static_cast<std::uint16_t>(gen() % t.n_contracts);
+      before.race[i] = static_cast<std::uint8_t>(gen() % kRaceCount);
+      before.practice[i] = static_cast<std::uint16_t>(gen() % e.step.practice_tier.size());
+      for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
+        const std::uint32_t r = static_cast<std::uint32_t>(gen());
+        // Lookback's "none" and its neighbour, any byte, small counts (near min_services), any count.
+        const std::uint32_t v = r / 8;
+        before.measure_state[k * kSlots + i] = static_cast<std::uint8_t>(
+            r % 8 == 0 ? 255 - v % 2 : r % 8 == 1 ? v : r % 8 < 5 ? v % 8 | (v & 0xc0) : v % 70 | (r % 3 ? 0 : 0x40));
+      }
+    }
+    const std::uint32_t begin = 64 * static_cast<std::uint32_t>(gen() % 4);
+    const std::uint32_t n = std::min(kSlots - begin, 1 + static_cast<std::uint32_t>(gen() % 64));
+    for (std::uint32_t j = 0; j < n; ++j) {
+      const bool quiet = gen() % 5 != 0;
+      q.quiet[j] = quiet ? 1 : 0;
+      std::uint32_t relevant = measures & static_cast<std::uint32_t>(gen());
+      if (gen() % 2) relevant &= ~t.followup_mask;  // (a quiet month has no follow-up to walk)
+      q.relevant[j] = quiet ? relevant : 0u;
+    }
+    // Every Service block of every slot, words near the slot's thresholds.
+    PhiloxBatch services{};
+    std::uint16_t lane[kServiceBlocks];
+    for (std::uint32_t b = 0; b < kServiceBlocks; ++b) lane[b] = static_cast<std::uint16_t>(64 * b);
+    for (std::uint32_t j = 0; j < 64; ++j) {
+      const std::uint32_t i = std::min(begin + j, kSlots - 1);
+      const std::uint64_t row = service_index(0, before.contract[i], before.race[i],
+                                              e.step.practice_tier[before.practice[i]], t.n_measures);
+      for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
+        const std::uint64_t thr = k < t.n_measures ? service_threshold(t.service_thr[row + k]) : 0;
+        services.out[k % 4][lane[k / 4] + j] = word_near(gen, thr);
+      }
+      services.out[kMaxMeasures % 4][lane[kMaxMeasures / 4] + j] = word_near(gen, t.reliever_fill_thr);
+    }
+    services.n = 64 * kServiceBlocks;
+
+    HostMembers got = before, want = before;
+    if (round % 10 == 9) {
+      // A block the walks read was not computed: refused, nothing changed.
+      std::uint32_t relevant = 0;
+      for (std::uint32_t j = 0; j < n; ++j) relevant |= q.relevant[j];
+      if (!relevant) continue;
+      std::uint16_t missing[kServiceBlocks];
+      std::copy(lane, lane + kServiceBlocks, missing);
+      missing[lowest_set_bit(service_blocks(t, relevant))] = kNoLane;
+      EXPECT_FALSE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, missing, SimdLevel::Avx512));
+      EXPECT_EQ(got.measure_state, before.measure_state);
+      ++refused;
+      continue;
+    }
+    ASSERT_TRUE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, lane, SimdLevel::Avx512));
+    const MemberView w = want.view();
+    for (std::uint32_t j = 0; j < n; ++j) {
+      if (!q.relevant[j]) continue;
+      const std::uint64_t i = begin + j;
+      TileServiceDraws draws(services, lane, j, 5u, before.member_id[i], static_cast<std::uint32_t>(month), 0);
+      update_member_measures(w, t, i, MeasureWork{quiet_context(w, i, month), q.relevant[j], 0}, draws);
+    }
+    for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
+      for (std::uint32_t i = 0; i < kSlots; ++i) {
+        const std::size_t at = k * kSlots + i;
+        ASSERT_EQ(got.measure_state[at], want.measure_state[at])
+            << "measure " << k << ", slot " << i << ", round " << round << ", state before " << int{before.measure_state[at]};
+        if (k < t.n_measures && want.measure_state[at] != before.measure_state[at]) {
+          EXPECT_NE(e.step.measures[k].kind, MeasureKind::Followup);
+          ++changed[branch(e.step.measures[k])];
+        }
+      }
+    }
+  }
+  // Every kind of measure changed states, so every branch of the walk was compared.
+  for (int b = 0; b < 6; ++b) EXPECT_GT(changed[b], 20) << "branch " << b;
+  EXPECT_GT(refused, 5);
 }
 
 }  // namespace

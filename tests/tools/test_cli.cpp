@@ -273,6 +273,13 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   const Result bad_draws = phsim("bench --members 5000 --months 1 --draws simd", m_dir);
   EXPECT_NE(bad_draws.status, 0);
   EXPECT_NE(bad_draws.err.find("--draws"), std::string::npos) << bad_draws.err;
+  // The vector level capped: said so (scalar runs on every CPU); an unknown level is refused.
+  const Result scalar = phsim("bench --members 5000 --months 1 --threads 1 --simd scalar --json", m_dir);
+  ASSERT_EQ(scalar.status, 0) << scalar.err;
+  EXPECT_EQ(nlohmann::json::parse(scalar.out).at("draws"), "batched (scalar)");
+  const Result bad_simd = phsim("bench --members 5000 --months 1 --simd sse9", m_dir);
+  EXPECT_NE(bad_simd.status, 0);
+  EXPECT_NE(bad_simd.err.find("--simd"), std::string::npos) << bad_simd.err;
 }
 
 // A batch asked for with --batch-replicates must fit like a planned one: members sized so that

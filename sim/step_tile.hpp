@@ -3,7 +3,9 @@
 /// members will read are computed together with vector instructions (sim/philox_batch.hpp)
 /// instead of one by one in the middle of each member's branches. Same words, same results as
 /// StepMember::operator() (tested); CPU backend only.
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/dynamics.hpp"
 #include "sim/philox_batch.hpp"
@@ -39,24 +41,19 @@ struct StepTileScratch {
     MeasureWork work;
   };
   Walk walks[kStepTileSlots];
+  alignas(64) std::uint32_t id[kStepTileSlots];         // counter words of the tile's slots
+  alignas(64) std::uint32_t replicate[kStepTileSlots];  // (empty slots: zero and any replicate)
   SimdLevel level = best_simd_level();
 };
 
-/// Queues block `block` of every slot of [begin, begin + kStepTileSlots) at lanes first + j of
-/// `batch` (slots past `n` and empty ones from zero counters; nobody reads them).
-inline void queue_tile_blocks(const StepMember& f, std::uint64_t begin, std::uint32_t n, bool one_replicate,
+/// Queues block `block` of every slot of the tile at lanes first + j of `batch`, with the
+/// counter words member_id and replicate of slot j in id[j], replicate[j].
+inline void queue_tile_blocks(const std::uint32_t* id, const std::uint32_t* replicate, std::uint32_t month,
                               std::uint32_t block, std::uint32_t first, PhiloxBatch& batch) {
-  const MemberView& m = f.m_m;
-  const auto month = static_cast<std::uint32_t>(f.m_month);
-  const std::uint32_t replicate = f.tables(begin).rng_replicate;
-  for (std::uint32_t j = 0; j < kStepTileSlots; ++j) {
-    const std::uint64_t i = begin + j;
-    const bool used = j < n && (m.status[i] & kAlive);
-    batch.ctr[0][first + j] = used ? m.member_id[i] : 0u;
-    batch.ctr[1][first + j] = month;
-    batch.ctr[2][first + j] = one_replicate || !used ? replicate : f.tables(i).rng_replicate;
-    batch.ctr[3][first + j] = block;
-  }
+  std::memcpy(batch.ctr[0] + first, id, kStepTileSlots * sizeof(std::uint32_t));
+  std::fill_n(batch.ctr[1] + first, kStepTileSlots, month);
+  std::memcpy(batch.ctr[2] + first, replicate, kStepTileSlots * sizeof(std::uint32_t));
+  std::fill_n(batch.ctr[3] + first, kStepTileSlots, block);
 }
 
 /// Steps slots [begin, end) (at most kStepTileSlots):
@@ -70,12 +67,20 @@ inline void queue_tile_blocks(const StepMember& f, std::uint64_t begin, std::uin
   const MemberView& m = f.m_m;
   const auto month = static_cast<std::uint32_t>(f.m_month);
   const auto n = static_cast<std::uint32_t>(end - begin);
-  bool any_alive = false;
-  for (std::uint32_t j = 0; j < n; ++j) any_alive |= (m.status[begin + j] & kAlive) != 0;
-  if (!any_alive) return;
+  std::uint32_t alive = 0;
+  for (std::uint32_t j = 0; j < n; ++j) {
+    const std::uint32_t bit = m.status[begin + j] & kAlive;
+    alive |= bit;
+    s.id[j] = bit ? m.member_id[begin + j] : 0u;  // (an empty slot's block is never read)
+  }
+  if (!alive) return;
+  for (std::uint32_t j = n; j < kStepTileSlots; ++j) s.id[j] = 0;
   const bool one_replicate = f.replicate_of(begin) == f.replicate_of(end - 1);
+  for (std::uint32_t j = 0; j < kStepTileSlots; ++j) {
+    s.replicate[j] = f.tables(one_replicate || j >= n ? begin : begin + j).rng_replicate;
+  }
   for (std::uint32_t block = 0; block < kTileDynamicsBlocks; ++block) {
-    queue_tile_blocks(f, begin, n, one_replicate, block, block * kStepTileSlots, s.dynamics);
+    queue_tile_blocks(s.id, s.replicate, month, block, block * kStepTileSlots, s.dynamics);
   }
   s.dynamics.n = kTileDynamicsBlocks * kStepTileSlots;
   compute_philox_batch(s.dynamics, f.m_seed, RngStream::Dynamics, s.level);
@@ -113,7 +118,7 @@ inline void queue_tile_blocks(const StepMember& f, std::uint64_t begin, std::uin
     s.service_lane[b] = kNoLane;
     if (!(blocks & (1u << b))) continue;
     s.service_lane[b] = static_cast<std::uint16_t>(s.services.n);
-    queue_tile_blocks(f, begin, n, one_replicate, b, static_cast<std::uint32_t>(s.services.n), s.services);
+    queue_tile_blocks(s.id, s.replicate, month, b, static_cast<std::uint32_t>(s.services.n), s.services);
     s.services.n += kStepTileSlots;
   }
   compute_philox_batch(s.services, f.m_seed, RngStream::Service, s.level);

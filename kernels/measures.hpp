@@ -45,8 +45,13 @@ PHSIM_HD inline std::uint32_t lowest_set_bit(std::uint32_t mask) {
 PHSIM_HD inline int count_set_bits(std::uint32_t mask) {
 #if defined(__CUDA_ARCH__)
   return __popc(mask);
-#else
+#elif defined(__POPCNT__) || !defined(__x86_64__)
   return __builtin_popcount(mask);
+#else
+  // Baseline x86-64 has no POPCNT instruction and GCC would call a library routine.
+  mask = mask - ((mask >> 1) & 0x55555555u);
+  mask = (mask & 0x33333333u) + ((mask >> 2) & 0x33333333u);
+  return static_cast<int>((((mask + (mask >> 4)) & 0x0f0f0f0fu) * 0x01010101u) >> 24);
 #endif
 }
 

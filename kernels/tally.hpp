@@ -108,6 +108,22 @@ struct TallyMeasures {
   const TallyMasks* masks;
 };
 
+/// Adds a living member's year accumulators (not yet credited) to the event cells of its
+/// contract in `sink` (see tally_member).
+template <class Sink>
+PHSIM_HD void tally_member_events(const MemberView& m, const TallyShape& shape, std::uint64_t i,
+                                  std::uint32_t r, Sink& sink) {
+  const std::uint64_t ev = shape.event_cell(r, m.contract[i]);
+  const int months = months_enrolled(m.enrolled_months[i]) - m.months_flushed[i];
+  sink.add_any(2, ev + kEvMemberMonths, months > 0 ? static_cast<unsigned long long>(months) : 0ull);
+  sink.add_any(2, ev + kEvEdVisits, m.year_ed_visits[i]);
+  sink.add_any(2, ev + kEvInpatientDays, m.year_inpatient_days[i]);
+  sink.add_any(2, ev + kEvCostUsd, m.year_cost_usd[i]);
+  sink.add_any(2, ev + kEvCapitationCents, m.year_capitation_cents[i]);
+  sink.add_any(2, ev + kEvProgramCostCents, m.year_program_cost_cents[i]);
+  sink.add_any(2, ev + kEvPalliativeEnrollees, (m.clinical[i] & kPalliative) ? 1ull : 0ull);
+}
+
 /// Adds one member's year-end contributions into `sink`, which provides
 /// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells;
 /// `add_any(array, index, value)`, the same for a value that is often 0 (skipped, or added
@@ -120,15 +136,7 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
   if (!(m.status[i] & kAlive)) return;  // empty slots and members who died (already flushed)
   const auto r = static_cast<std::uint32_t>(i / shape.capacity);
   const std::uint32_t contract = m.contract[i];
-  const std::uint64_t ev = shape.event_cell(r, contract);
-  const int months = months_enrolled(m.enrolled_months[i]) - m.months_flushed[i];
-  sink.add_any(2, ev + kEvMemberMonths, months > 0 ? static_cast<unsigned long long>(months) : 0ull);
-  sink.add_any(2, ev + kEvEdVisits, m.year_ed_visits[i]);
-  sink.add_any(2, ev + kEvInpatientDays, m.year_inpatient_days[i]);
-  sink.add_any(2, ev + kEvCostUsd, m.year_cost_usd[i]);
-  sink.add_any(2, ev + kEvCapitationCents, m.year_capitation_cents[i]);
-  sink.add_any(2, ev + kEvProgramCostCents, m.year_program_cost_cents[i]);
-  sink.add_any(2, ev + kEvPalliativeEnrollees, (m.clinical[i] & kPalliative) ? 1ull : 0ull);
+  tally_member_events(m, shape, i, r, sink);
 
   const bool ce = continuously_enrolled(m.enrolled_months[i]);
   const int age_dec = shape.december - m.birth_month[i];
@@ -137,7 +145,9 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
   const std::uint32_t countable = measures.masks->countable(age_dec, female, conditions, ce);
   if (!countable) return;
   std::uint32_t walk = sink.together(countable);
-  const std::uint32_t county = m.county[i], race = m.race[i];
+  // The member's cells of measure 0; measure k's are 2 k and 2 k kRaceCount further.
+  const std::uint64_t c0 = shape.measure_cell(r, contract, 0);
+  const std::uint64_t g0 = shape.group_cell(r, m.county[i], 0, m.race[i]);
   do {
     const std::uint32_t k = lowest_set_bit(walk);
     walk &= walk - 1u;
@@ -145,8 +155,8 @@ PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
     const MeasureOutcome o = evaluate_measure(measures.specs[k], m.measure_state[k * m.stride + i],
                                               age_dec, female, conditions, ce);
     if (o.den == 0) continue;
-    const std::uint64_t c = shape.measure_cell(r, contract, k);
-    const std::uint64_t g = shape.group_cell(r, county, k, race);
+    const std::uint64_t c = c0 + 2ull * k;
+    const std::uint64_t g = g0 + 2ull * kRaceCount * k;
     sink.add(0, c, o.den);
     sink.add(1, g, o.den);
     sink.add_any(0, c + 1, o.num);

@@ -1,0 +1,17 @@
+#pragma once
+/// @file The CPU's year-end tally of a range of slots into thread-private arrays: 16 slots at a
+/// time with AVX-512 (the members' measures evaluated together, measure by measure), else
+/// member by member (tally_member). Same integer sums either way (tested). CPU backend only.
+#include <cstdint>
+
+#include "kernels/tally.hpp"
+#include "sim/philox_batch.hpp"
+
+namespace phsim::cpu {
+
+/// Adds the year-end contributions of slots [begin, end) to `sink`'s arrays; `level`: at most
+/// best_simd_level().
+void tally_slots(const MemberView& members, const TallyMeasures& measures, const TallyShape& shape,
+                 std::uint64_t begin, std::uint64_t end, LocalTallySink& sink, SimdLevel level);
+
+}  // namespace phsim::cpu

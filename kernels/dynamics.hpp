@@ -90,6 +90,15 @@ PHSIM_HD inline void clear_year_accumulators(const MemberView& m, std::uint64_t 
   m.year_program_cost_cents[i] = 0;
 }
 
+/// A new measurement year for member i (January, before the month; the previous year was
+/// tallied after December): year accumulators cleared, measure states carried over.
+PHSIM_HD inline void start_measurement_year(const MemberView& m, const StepTablesView& t, std::uint64_t i) {
+  clear_year_accumulators(m, i);
+  for (std::uint32_t k = 0; k < t.n_measures; ++k) {
+    m.measure_state[k * m.stride + i] = new_year_state(t.measures[k], m.measure_state[k * m.stride + i]);
+  }
+}
+
 /// Every measure state of a member with no history: 0, or "none" for lookback measures.
 PHSIM_HD inline void clear_measure_states(const MemberView& m, const StepTablesView& t,
                                           std::uint64_t i) {
@@ -230,13 +239,7 @@ struct StepMember {
     unsigned long long* events =
         m_events + (static_cast<std::uint64_t>(replicate) * t.n_contracts + m.contract[i]) * kEventFieldCount;
 
-    // A new measurement year: the previous one was tallied after December.
-    if (moy == 0) {
-      clear_year_accumulators(m, i);
-      for (std::uint32_t k = 0; k < t.n_measures; ++k) {
-        m.measure_state[k * m.stride + i] = new_year_state(t.measures[k], m.measure_state[k * m.stride + i]);
-      }
-    }
+    if (moy == 0) start_measurement_year(m, t, i);
 
     std::uint8_t conditions = m.conditions[i];
     std::uint8_t clinical = m.clinical[i];

@@ -60,7 +60,8 @@ bool quiet_lane(const MemberView& m, const StepTablesView& t, std::int32_t month
     return false;
   }
 
-  // The month's routine.
+  // The month's routine (in January after the new year's reset).
+  if (month % 12 == 0) start_measurement_year(m, t, i);
   std::uint8_t clinical = m.clinical[i];
   if ((conditions & kHypertensionBit) &&
       below(x[6], (clinical & kBpControlled) ? t.bp_to_uncontrolled_thr : t.bp_to_controlled_thr)) {
@@ -166,6 +167,11 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
   const std::uint32_t keep = ((1u << t.n_measures) - 1u) & ~t.followup_mask;  // as relevant_measures
   const __m512i keep_enrolled = _mm512_set1_epi32(static_cast<int>(keep));
   const __m512i keep_unenrolled = _mm512_set1_epi32(static_cast<int>(keep & ~t.enrolled_only_mask));
+  // January: the new year's reset (start_measurement_year) before the routine. Accumulators
+  // start from 0; new_year_state keeps bits carry[k] of measure k's state (1 bits: unchanged).
+  const bool new_year = month % 12 == 0;
+  std::uint8_t carry[kMaxMeasures];
+  for (std::uint32_t k = 0; k < t.n_measures; ++k) carry[k] = new_year_state(t.measures[k], 0xff);
 
   for (std::uint32_t j = 0; j < n; j += 16) {
     const std::uint64_t i = begin + j;
@@ -238,14 +244,15 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
         _mm512_add_epi32(_mm512_permutexvar_epi32(aid, base_cost_of),
                          _mm512_maskz_mov_epi32(ed, _mm512_set1_epi32(static_cast<int>(t.ed_cost_usd)))),
         _mm512_maskz_mov_epi32(serious, _mm512_set1_epi32(static_cast<int>(t.serious_monthly_cost_usd))));
-    const __m512i visits = _mm512_min_epu32(_mm512_mask_add_epi32(load_u8(m.year_ed_visits + i, valid), ed,
-                                                                  load_u8(m.year_ed_visits + i, valid), one),
+    const auto carried = static_cast<__mmask16>(new_year ? 0 : valid);  // accumulators read
+    const __m512i visits = _mm512_min_epu32(_mm512_mask_add_epi32(load_u8(m.year_ed_visits + i, carried), ed,
+                                                                  load_u8(m.year_ed_visits + i, carried), one),
                                             _mm512_set1_epi32(255));
-    const __m512i year_cost = saturating_add16(_mm512_maskz_loadu_epi32(valid, m.year_cost_usd + i), cost);
-    const __m512i year_capitation = saturating_add16(_mm512_maskz_loadu_epi32(valid, m.year_capitation_cents + i),
+    const __m512i year_cost = saturating_add16(_mm512_maskz_loadu_epi32(carried, m.year_cost_usd + i), cost);
+    const __m512i year_capitation = saturating_add16(_mm512_maskz_loadu_epi32(carried, m.year_capitation_cents + i),
                                                      _mm512_permutexvar_epi32(aid, capitation_of));
     const __m512i enrolled_months = _mm512_or_si512(
-        _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(valid, m.enrolled_months + i)), _mm512_set1_epi32(1 << (month % 12)));
+        _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(carried, m.enrolled_months + i)), _mm512_set1_epi32(1 << (month % 12)));
     const __m512i age_sex = _mm512_mask_add_epi32(_mm512_add_epi32(age, age), female, _mm512_add_epi32(age, age), one);
     const __m512i relevant = _mm512_and_si512(
         _mm512_and_si512(_mm512_mask_i32gather_epi32(zero, quiet, age_sex, t.measure_age_mask, 4),
@@ -258,10 +265,22 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
                                      _mm512_andnot_si512(_mm512_set1_epi32(kDeliveredThisMonth), status));
     _mm512_mask_cvtepi32_storeu_epi8(m.clinical + i, quiet, clinical);
     _mm512_mask_cvtepi32_storeu_epi8(m.pregnancy + i, quiet, next_pregnancy);
-    _mm512_mask_cvtepi32_storeu_epi16(m.enrolled_months + i, paying, enrolled_months);
-    _mm512_mask_cvtepi32_storeu_epi8(m.year_ed_visits + i, paying, visits);
-    _mm512_mask_storeu_epi32(m.year_cost_usd + i, paying, year_cost);
-    _mm512_mask_storeu_epi32(m.year_capitation_cents + i, paying, year_capitation);
+    // Accumulators: those of paying members; in January every quiet member's (0 unless paying).
+    const auto accumulating = static_cast<__mmask16>(new_year ? quiet : paying);
+    _mm512_mask_cvtepi32_storeu_epi16(m.enrolled_months + i, accumulating, _mm512_maskz_mov_epi32(paying, enrolled_months));
+    _mm512_mask_cvtepi32_storeu_epi8(m.year_ed_visits + i, accumulating, _mm512_maskz_mov_epi32(paying, visits));
+    _mm512_mask_storeu_epi32(m.year_cost_usd + i, accumulating, _mm512_maskz_mov_epi32(paying, year_cost));
+    _mm512_mask_storeu_epi32(m.year_capitation_cents + i, accumulating, _mm512_maskz_mov_epi32(paying, year_capitation));
+    if (new_year) {
+      _mm512_mask_cvtepi32_storeu_epi8(m.months_flushed + i, quiet, zero);
+      _mm512_mask_cvtepi32_storeu_epi16(m.year_inpatient_days + i, quiet, zero);
+      _mm512_mask_storeu_epi32(m.year_program_cost_cents + i, quiet, zero);
+      for (std::uint32_t k = 0; k < t.n_measures; ++k) {
+        if (carry[k] == 0xff) continue;
+        std::uint8_t* const states = m.measure_state + k * m.stride + i;
+        _mm_mask_storeu_epi8(states, quiet, _mm_and_si128(_mm_maskz_loadu_epi8(quiet, states), _mm_set1_epi8(static_cast<char>(carry[k]))));
+      }
+    }
     _mm_storeu_si128(reinterpret_cast<__m128i*>(q.quiet + j), _mm512_cvtepi32_epi8(_mm512_maskz_mov_epi32(quiet, one)));
     _mm512_storeu_si512(q.relevant + j, _mm512_maskz_mov_epi32(quiet, relevant));
   }
@@ -441,7 +460,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_walks_a
 void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
                   std::uint32_t block_lanes, QuietLanes& q, SimdLevel level) {
-  if (month % 12 == 0 || !t.condition_change_bound_thr) {
+  if (!t.condition_change_bound_thr) {
     q.none(n);
     return;
   }

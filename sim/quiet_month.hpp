@@ -27,8 +27,8 @@ struct QuietLanes {
 /// Does the month of every quiet slot among [begin, begin + n) (n <= QuietLanes::kCapacity), all
 /// of one replicate with step tables `t`, and marks them in `q`; leaves every other slot's arrays
 /// untouched. Slot begin + j reads Dynamics block b (0, 1, 2) at lane b * `block_lanes` + j of
-/// `dynamics`. Not for January (the new year's reset is advance's) nor for tables without
-/// condition_change_bound_thr: there, no slot is quiet. `level`: at most best_simd_level().
+/// `dynamics`. In January a quiet slot starts its measurement year too (start_measurement_year).
+/// Without condition_change_bound_thr no slot is quiet. `level`: at most best_simd_level().
 void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
                   std::uint32_t block_lanes, QuietLanes& q, SimdLevel level);

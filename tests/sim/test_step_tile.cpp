@@ -205,13 +205,14 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
   // without an event; every other member must be left as it was. Both kinds must occur.
   const EmbeddedStepTables e;
   constexpr std::size_t kSlots = 3 * 64 + 17;
-  constexpr std::int32_t kMonth = (2026 - 1900) * 12 + 6;  // a July
   std::mt19937 gen(2024);
   int quiet = 0, other = 0, quiet_enrolled = 0, quiet_enrolled_intervening = 0, quiet_block2 = 0;
   for (const bool intervening : {false, true}) {
     StepTablesView t = e.t;
     t.iv.n = intervening ? 1u : 0u;  // (no tables: only quiet members run advance here)
     for (int round = 0; round < 60; ++round) {
+      // A July, or a January (a new measurement year as well).
+      const std::int32_t kMonth = (2026 - 1900) * 12 + (round % 3 ? 6 : 0);
       HostMembers before = zeroed_members(kSlots);
       for (std::size_t i = 0; i < kSlots; ++i) {
         const std::uint32_t r = static_cast<std::uint32_t>(gen());
@@ -230,6 +231,9 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
         before.year_cost_usd[i] = gen() % 4 ? gen() % 100000 : 0xffffffffu - gen() % 3000;
         before.year_capitation_cents[i] = gen() % 4 ? gen() % 1000000 : 0xffffffffu - gen() % 90000;
         before.year_inpatient_days[i] = static_cast<std::uint16_t>(gen() % 10);
+        before.months_flushed[i] = static_cast<std::uint8_t>(gen() % 3);
+        before.year_program_cost_cents[i] = gen() % 1000;
+        for (std::uint32_t k = 0; k < kMaxMeasures; ++k) before.measure_state[k * kSlots + i] = static_cast<std::uint8_t>(gen());
       }
       const std::size_t begin = 64 * (gen() % 4);
       const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(kSlots - begin, 1 + gen() % 64));
@@ -274,7 +278,7 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
           if (!q.quiet[j]) {
             ++other;
 #define PHSIM_EXPECT_UNCHANGED(T, name, extent, doc) \
-  EXPECT_EQ(got.name[i], before.name[i]) << #name << ", " << where;
+  for (std::size_t x = 0; x < (extent); ++x) EXPECT_EQ(got.name[x * kSlots + i], before.name[x * kSlots + i]) << #name << ", " << where;
             PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_UNCHANGED)
 #undef PHSIM_EXPECT_UNCHANGED
             continue;
@@ -293,7 +297,7 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
           const bool walks = step.advance(i, t, draws, work[j]);
           for (const unsigned long long v : events) EXPECT_EQ(v, 0ull) << "an event in a quiet month, " << where;
 #define PHSIM_EXPECT_ADVANCED(T, name, extent, doc) \
-  EXPECT_EQ(got.name[i], want.name[i]) << #name << ", " << where;
+  for (std::size_t x = 0; x < (extent); ++x) EXPECT_EQ(got.name[x * kSlots + i], want.name[x * kSlots + i]) << #name << ", " << where;
           PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_ADVANCED)
 #undef PHSIM_EXPECT_ADVANCED
           EXPECT_EQ(q.relevant[j], work[j].relevant) << where;
@@ -310,7 +314,8 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
             EXPECT_EQ(c.events, work[j].ctx.events) << where;
           }
           // Advance ran on `want` slot i only; undo it so the next level starts alike.
-#define PHSIM_RESTORE(T, name, extent, doc) want.name[i] = before.name[i];
+#define PHSIM_RESTORE(T, name, extent, doc) \
+  for (std::size_t x = 0; x < (extent); ++x) want.name[x * kSlots + i] = before.name[x * kSlots + i];
           PHSIM_MEMBER_FIELDS(PHSIM_RESTORE)
 #undef PHSIM_RESTORE
         }

@@ -76,9 +76,8 @@ inline void queue_tile_blocks(const std::uint32_t* id, const std::uint32_t* repl
   if (!alive) return;
   for (std::uint32_t j = n; j < kStepTileSlots; ++j) s.id[j] = 0;
   const bool one_replicate = f.replicate_of(begin) == f.replicate_of(end - 1);
-  for (std::uint32_t j = 0; j < kStepTileSlots; ++j) {
-    s.replicate[j] = f.tables(one_replicate || j >= n ? begin : begin + j).rng_replicate;
-  }
+  std::fill_n(s.replicate, kStepTileSlots, f.tables(begin).rng_replicate);
+  for (std::uint32_t j = 0; !one_replicate && j < n; ++j) s.replicate[j] = f.tables(begin + j).rng_replicate;
   for (std::uint32_t block = 0; block < kTileDynamicsBlocks; ++block) {
     queue_tile_blocks(s.id, s.replicate, month, block, block * kStepTileSlots, s.dynamics);
   }

@@ -23,7 +23,7 @@ const char* simd_level_name(SimdLevel level);
 /// Counters and results of up to kCapacity Philox blocks under one key, as four arrays of words
 /// (lane j's block is (ctr[0][j], ctr[1][j], ctr[2][j], ctr[3][j]), its result out[w][j]).
 struct PhiloxBatch {
-  static constexpr std::size_t kCapacity = 512;  // a multiple of 16
+  static constexpr std::size_t kCapacity = 2048;  // a multiple of 16
   alignas(64) std::uint32_t ctr[4][kCapacity];
   alignas(64) std::uint32_t out[4][kCapacity];
   std::size_t n = 0;

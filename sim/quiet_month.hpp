@@ -15,7 +15,7 @@ namespace phsim {
 
 /// A tile's slots whose month is quiet, and their measures to walk.
 struct QuietLanes {
-  static constexpr std::uint32_t kCapacity = 64;
+  static constexpr std::uint32_t kCapacity = 256;
   alignas(64) std::uint8_t quiet[kCapacity];       ///< 1: the month of slot begin + j was done here
   alignas(64) std::uint32_t relevant[kCapacity];  ///< relevant_measures() of a quiet slot, else 0
   /// No slot of [0, n) quiet.

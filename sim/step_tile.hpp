@@ -22,7 +22,7 @@ namespace phsim {
 
 /// Slots per tile: its Dynamics blocks (kTileDynamicsBlocks) and its Service blocks (at most
 /// kServiceBlocks) fit one PhiloxBatch each.
-inline constexpr std::uint64_t kStepTileSlots = 64;
+inline constexpr std::uint64_t kStepTileSlots = 256;
 /// Dynamics blocks computed for every slot of a tile: 0 and 1, which every month reads, and 2,
 /// which quiet_months needs for members with mental illness or substance use.
 inline constexpr std::uint32_t kTileDynamicsBlocks = 3;

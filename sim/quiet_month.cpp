@@ -88,11 +88,13 @@ bool quiet_lane(const MemberView& m, const StepTablesView& t, std::int32_t month
 }
 
 void quiet_scalar(const MemberView& m, const StepTablesView& t, std::int32_t month, std::uint64_t begin,
-                  std::uint32_t n, const PhiloxBatch& d, std::uint32_t block_lanes, bool intervening,
+                  std::uint32_t n, const PhiloxBatch& d, const DynamicsLanes& lanes, bool intervening,
                   QuietLanes& q) {
   for (std::uint32_t j = 0; j < n; ++j) {
-    std::uint32_t x[12];
-    for (std::uint32_t w = 0; w < 12; ++w) x[w] = d.out[w % 4][w / 4 * block_lanes + j];
+    std::uint32_t x[12] = {};  // (block 2 only where computed: no lane reads it elsewhere)
+    for (std::uint32_t w = 0; w < 12; ++w) {
+      if (lanes.has(w / 4, j)) x[w] = d.out[w % 4][lanes.lane(w / 4, j)];
+    }
     std::uint32_t relevant = 0;
     q.quiet[j] = quiet_lane(m, t, month, begin + j, x, intervening, relevant) ? 1 : 0;
     q.relevant[j] = relevant;
@@ -154,7 +156,7 @@ static_assert(div12_exact() && (kMaxAgeYears + 1) * 12 <= 4096, "age in years by
 
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
     const MemberView& m, const StepTablesView& t, std::int32_t month, std::uint64_t begin, std::uint32_t n,
-    const PhiloxBatch& d, std::uint32_t block_lanes, bool intervening, QuietLanes& q) {
+    const PhiloxBatch& d, const DynamicsLanes& lanes, bool intervening, QuietLanes& q) {
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
   const Wide zero_wide{zero, zero};
   // Aid category -> cost and capitation, by a permute.
@@ -191,12 +193,16 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
     const __mmask16 serious = _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(kSeriousBit));
     const __mmask16 female =
         _mm512_cmpeq_epi32_mask(load_u8(m.sex + i, valid), _mm512_set1_epi32(static_cast<int>(Sex::Female)));
-    const __m512i x00 = _mm512_load_si512(d.out[0] + j), x01 = _mm512_load_si512(d.out[1] + j);
-    const __m512i x02 = _mm512_load_si512(d.out[2] + j), x03 = _mm512_load_si512(d.out[3] + j);
-    const std::uint32_t b1 = block_lanes + j, b2 = 2 * block_lanes + j;
+    const std::uint32_t b0 = lanes.lane(0, j);
+    const __m512i x00 = _mm512_loadu_si512(d.out[0] + b0), x01 = _mm512_loadu_si512(d.out[1] + b0);
+    const __m512i x02 = _mm512_loadu_si512(d.out[2] + b0), x03 = _mm512_loadu_si512(d.out[3] + b0);
+    const std::uint32_t b1 = lanes.lane(1, j);
     const __m512i x10 = _mm512_loadu_si512(d.out[0] + b1), x11 = _mm512_loadu_si512(d.out[1] + b1);
     const __m512i x12 = _mm512_loadu_si512(d.out[2] + b1), x13 = _mm512_loadu_si512(d.out[3] + b1);
-    const __m512i x20 = _mm512_loadu_si512(d.out[0] + b2), x21 = _mm512_loadu_si512(d.out[1] + b2);
+    // Block 2: computed for a group with an enrolled member who reads it.
+    const bool block2 = lanes.has(2, j);
+    const __m512i x20 = block2 ? _mm512_loadu_si512(d.out[0] + lanes.lane(2, j)) : zero;
+    const __m512i x21 = block2 ? _mm512_loadu_si512(d.out[1] + lanes.lane(2, j)) : zero;
 
     // Whatever makes a month not quiet (quiet_lane's order).
     __mmask16 quiet = alive;
@@ -399,7 +405,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void walk_measure1
 /// quiet_walks: 16 slots at a time, the members' fields loaded once, then measure by measure.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_walks_avx512(
     const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month, std::uint64_t begin,
-    std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services, const std::uint16_t* service_lane) {
+    std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services, const ServiceLanes& lanes) {
   constexpr std::uint32_t kReliever = kMaxMeasures;
   for (std::uint32_t j = 0; j < n; j += 16) {
     const std::uint64_t i = begin + j;
@@ -426,22 +432,21 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_walks_a
     c.age_months = _mm512_sub_epi32(_mm512_set1_epi32(month), birth);
     c.age_dec_months = _mm512_sub_epi32(_mm512_set1_epi32(month - month % 12 + 11), birth);
     c.row = _mm512_load_si512(row);
-    const std::uint32_t reliever_lane = service_lane[kReliever / 4];
-    const __m512i reliever_words =
-        reliever_lane == kNoLane ? _mm512_setzero_si512()
-                                : _mm512_loadu_si512(services.out[kReliever % 4] + reliever_lane + j);
+    const __m512i reliever_words = lanes.has(kReliever / 4, j)
+                                       ? _mm512_loadu_si512(services.out[kReliever % 4] + lanes.lane(kReliever / 4, j))
+                                       : _mm512_setzero_si512();
     do {
       const std::uint32_t k = lowest_set_bit(measures);
       measures &= measures - 1u;
       const MeasureSpec& s = t.measures[k];
       const __mmask16 active = _mm512_test_epi32_mask(relevant, _mm512_set1_epi32(static_cast<int>(1u << k)));
       std::uint8_t* const states = m.measure_state + k * m.stride + i;
-      const __m512i words = _mm512_loadu_si512(services.out[k % 4] + service_lane[k / 4] + j);
+      const __m512i words = _mm512_loadu_si512(services.out[k % 4] + lanes.lane(k / 4, j));
       if (s.kind == MeasureKind::Followup) {
         // Not in a quiet month's walk (no event); lane by lane all the same.
         for (std::uint32_t l = 0; l < 16; ++l) {
           if (!(active & (1u << l))) continue;
-          TileServiceDraws draws(services, service_lane, j + l, seed, m.member_id[i + l],
+          TileServiceDraws draws(services, lanes, j + l, seed, m.member_id[i + l],
                                  static_cast<std::uint32_t>(month), t.rng_replicate);
           states[l] = update_measure(s, states[l], quiet_context(m, i + l, month),
                                      [&] { return service_threshold(t.service_thr[static_cast<std::uint32_t>(row[l]) + k]); },
@@ -459,7 +464,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_walks_a
 
 void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
-                  std::uint32_t block_lanes, QuietLanes& q, SimdLevel level) {
+                  const DynamicsLanes& lanes, QuietLanes& q, SimdLevel level) {
   if (!t.condition_change_bound_thr) {
     q.none(n);
     return;
@@ -467,27 +472,29 @@ void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t mon
   const bool intervening = t.iv.n != 0;
 #if PHSIM_X86_SIMD
   if (level >= SimdLevel::Avx512 && best_simd_level() >= SimdLevel::Avx512) {
-    quiet_avx512(m, t, month, begin, n, dynamics, block_lanes, intervening, q);
+    quiet_avx512(m, t, month, begin, n, dynamics, lanes, intervening, q);
     return;
   }
 #endif
-  quiet_scalar(m, t, month, begin, n, dynamics, block_lanes, intervening, q);
+  quiet_scalar(m, t, month, begin, n, dynamics, lanes, intervening, q);
 }
 
 bool quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,
                  std::uint64_t begin, std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services,
-                 const std::uint16_t* service_lane, SimdLevel level) {
+                 const ServiceLanes& lanes, SimdLevel level) {
 #if PHSIM_X86_SIMD
   if (level < SimdLevel::Avx512 || best_simd_level() < SimdLevel::Avx512) return false;
-  std::uint32_t relevant = 0;
-  for (std::uint32_t j = 0; j < n; ++j) relevant |= q.quiet[j] ? q.relevant[j] : 0u;
-  for (std::uint32_t b = service_blocks(t, relevant); b; b &= b - 1u) {
-    if (service_lane[lowest_set_bit(b)] == kNoLane) return false;
+  for (std::uint32_t g = 0; g * kGroupSlots < n; ++g) {
+    std::uint32_t relevant = 0;
+    for (std::uint32_t j = g * kGroupSlots; j < n && j < (g + 1) * kGroupSlots; ++j) relevant |= q.relevant[j];
+    for (std::uint32_t b = service_blocks(t, relevant); b; b &= b - 1u) {
+      if (lanes.at[lowest_set_bit(b)][g] == kNoLane) return false;
+    }
   }
-  quiet_walks_avx512(m, t, seed, month, begin, n, q, services, service_lane);
+  quiet_walks_avx512(m, t, seed, month, begin, n, q, services, lanes);
   return true;
 #else
-  (void)m, (void)t, (void)seed, (void)month, (void)begin, (void)n, (void)q, (void)services, (void)service_lane, (void)level;
+  (void)m, (void)t, (void)seed, (void)month, (void)begin, (void)n, (void)q, (void)services, (void)lanes, (void)level;
   return false;
 #endif
 }

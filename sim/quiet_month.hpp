@@ -13,6 +13,17 @@
 
 namespace phsim {
 
+/// Lane of a tile's block that was not computed.
+inline constexpr std::uint16_t kNoLane = 0xffff;
+/// Slots of a tile's group: the lanes of one vector, which a block is computed for or not.
+inline constexpr std::uint32_t kGroupSlots = 16;
+/// Dynamics blocks a tile computes: 0 and 1 for every slot; 2 for the groups with an enrolled
+/// member with mental illness or substance use (quiet_months reads their ED words).
+inline constexpr std::uint32_t kTileDynamicsBlocks = 3;
+/// Blocks of the Service stream a member's measure walk can read: one per 4 measures and the
+/// reliever's (ServiceDraws).
+inline constexpr std::uint32_t kServiceBlocks = kMaxMeasures / 4 + 1;
+
 /// A tile's slots whose month is quiet, and their measures to walk.
 struct QuietLanes {
   static constexpr std::uint32_t kCapacity = 256;
@@ -24,34 +35,41 @@ struct QuietLanes {
   }
 };
 
+/// Where a tile's blocks are in a PhiloxBatch: block b of slot j (of the tile) at lane
+/// at[b][j / kGroupSlots] + j % kGroupSlots; kNoLane: not computed for that group.
+template <std::uint32_t Blocks>
+struct TileLanes {
+  static constexpr std::uint32_t kGroups = QuietLanes::kCapacity / kGroupSlots;
+  std::uint16_t at[Blocks][kGroups];
+  bool has(std::uint32_t block, std::uint32_t j) const { return at[block][j / kGroupSlots] != kNoLane; }
+  std::uint32_t lane(std::uint32_t block, std::uint32_t j) const {
+    return at[block][j / kGroupSlots] + j % kGroupSlots;
+  }
+};
+using DynamicsLanes = TileLanes<kTileDynamicsBlocks>;
+using ServiceLanes = TileLanes<kServiceBlocks>;
+
 /// Does the month of every quiet slot among [begin, begin + n) (n <= QuietLanes::kCapacity), all
 /// of one replicate with step tables `t`, and marks them in `q`; leaves every other slot's arrays
-/// untouched. Slot begin + j reads Dynamics block b (0, 1, 2) at lane b * `block_lanes` + j of
-/// `dynamics`. In January a quiet slot starts its measurement year too (start_measurement_year).
+/// untouched. Slot begin + j reads Dynamics block b at lane lanes.lane(b, j) of `dynamics` (block 2
+/// only where computed). In January a quiet slot starts its measurement year too (start_measurement_year).
 /// Without condition_change_bound_thr no slot is quiet. `level`: at most best_simd_level().
 void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
-                  std::uint32_t block_lanes, QuietLanes& q, SimdLevel level);
+                  const DynamicsLanes& lanes, QuietLanes& q, SimdLevel level);
 
-/// Blocks of the Service stream a member's measure walk can read: one per 4 measures and the
-/// reliever's (ServiceDraws).
-inline constexpr std::uint32_t kServiceBlocks = kMaxMeasures / 4 + 1;
-
-/// Lane of a tile's Service block that was not computed.
-inline constexpr std::uint16_t kNoLane = 0xffff;
-
-/// Service words of the slot at lane j of a tile whose Service block b was computed at lanes
-/// service_lane[b] + j of `batch` (kNoLane: not computed, drawn here instead). Same words as
+/// Service words of slot j of a tile whose Service blocks were computed at `lanes` of `batch`
+/// (a block not computed for the slot's group is drawn here instead). Same words as
 /// ServiceDraws.
 class TileServiceDraws {
  public:
-  TileServiceDraws(const PhiloxBatch& batch, const std::uint16_t* service_lane, std::uint32_t j,
-                   std::uint32_t seed, std::uint32_t member_id, std::uint32_t month, std::uint32_t replicate)
-      : m_batch(batch), m_service_lane(service_lane), m_j(j), m_seed(seed), m_member_id(member_id),
-        m_month(month), m_replicate(replicate) {}
+  TileServiceDraws(const PhiloxBatch& batch, const ServiceLanes& lanes, std::uint32_t j, std::uint32_t seed,
+                   std::uint32_t member_id, std::uint32_t month, std::uint32_t replicate)
+      : m_batch(batch), m_lanes(lanes), m_j(j), m_seed(seed), m_member_id(member_id), m_month(month),
+        m_replicate(replicate) {}
   std::uint32_t word(std::uint32_t measure) const {
-    const std::uint16_t lane = m_service_lane[measure / 4];
-    if (lane != kNoLane) return m_batch.out[measure % 4][lane + m_j];
+    const std::uint32_t block = measure / 4;
+    if (m_lanes.has(block, m_j)) return m_batch.out[measure % 4][m_lanes.lane(block, m_j)];
     return drawn_word(measure);
   }
   std::uint32_t reliever_word() const { return word(kMaxMeasures); }
@@ -63,19 +81,19 @@ class TileServiceDraws {
   }
 
   const PhiloxBatch& m_batch;
-  const std::uint16_t* m_service_lane;
+  const ServiceLanes& m_lanes;
   std::uint32_t m_j, m_seed, m_member_id, m_month, m_replicate;
 };
 
 /// The measure walks of a tile's quiet slots (q.quiet[j] with q.relevant[j] != 0), 16 slots at a
 /// time with AVX-512, measure by measure: the states update_member_measures would give them.
-/// Service block b of slot begin + j is at lane service_lane[b] + j of `services` (all slots of
+/// Service block b of slot begin + j is at lane lanes.lane(b, j) of `services` (all slots of
 /// replicate t.rng_replicate under `seed`). Returns false, doing nothing, without AVX-512 (CPU or
 /// `level`) or when a block their measures read was not computed: the caller then walks them
 /// one by one.
 bool quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,
                  std::uint64_t begin, std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services,
-                 const std::uint16_t* service_lane, SimdLevel level);
+                 const ServiceLanes& lanes, SimdLevel level);
 
 /// The measure context of a quiet slot after quiet_months (no event this month).
 inline MeasureContext quiet_context(const MemberView& m, std::uint64_t i, std::int32_t month) {

@@ -20,21 +20,18 @@
 
 namespace phsim {
 
-/// Slots per tile: its Dynamics blocks (kTileDynamicsBlocks) and its Service blocks (at most
-/// kServiceBlocks) fit one PhiloxBatch each.
+/// Slots per tile: its Dynamics blocks and its Service blocks fit one PhiloxBatch each.
 inline constexpr std::uint64_t kStepTileSlots = 256;
-/// Dynamics blocks computed for every slot of a tile: 0 and 1, which every month reads, and 2,
-/// which quiet_months needs for members with mental illness or substance use.
-inline constexpr std::uint32_t kTileDynamicsBlocks = 3;
+inline constexpr std::uint32_t kTileGroups = kStepTileSlots / kGroupSlots;
+static_assert(kStepTileSlots == QuietLanes::kCapacity && kTileGroups == DynamicsLanes::kGroups, "lanes of a tile");
 static_assert(kStepTileSlots * kTileDynamicsBlocks <= PhiloxBatch::kCapacity, "Dynamics blocks of a tile");
-static_assert(kStepTileSlots == QuietLanes::kCapacity, "quiet lanes of a tile");
 static_assert(kStepTileSlots * kServiceBlocks <= PhiloxBatch::kCapacity, "Service blocks of a tile");
 
 /// Scratch of one thread's tiles.
 struct StepTileScratch {
-  PhiloxBatch dynamics;  // block b (0, 1, 2) of slot begin + j at lane b * kStepTileSlots + j
-  PhiloxBatch services;  // block b of slot begin + j at lane service_lane[b] + j
-  std::uint16_t service_lane[kServiceBlocks];
+  PhiloxBatch dynamics, services;
+  DynamicsLanes dynamics_lanes;  // where each block of each group is in the batches
+  ServiceLanes service_lanes;
   QuietLanes quiet;
   struct Walk {  // a member whose measures are walked one by one
     std::uint32_t j;  // slot begin + j
@@ -46,84 +43,102 @@ struct StepTileScratch {
   SimdLevel level = best_simd_level();
 };
 
-/// Queues block `block` of every slot of the tile at lanes first + j of `batch`, with the
-/// counter words member_id and replicate of slot j in id[j], replicate[j].
-inline void queue_tile_blocks(const std::uint32_t* id, const std::uint32_t* replicate, std::uint32_t month,
-                              std::uint32_t block, std::uint32_t first, PhiloxBatch& batch) {
-  std::memcpy(batch.ctr[0] + first, id, kStepTileSlots * sizeof(std::uint32_t));
-  std::fill_n(batch.ctr[1] + first, kStepTileSlots, month);
-  std::memcpy(batch.ctr[2] + first, replicate, kStepTileSlots * sizeof(std::uint32_t));
-  std::fill_n(batch.ctr[3] + first, kStepTileSlots, block);
+/// Queues block `block` of slots [first_slot, first_slot + slots) of the tile at the batch's
+/// next lanes, with the counter words member_id and replicate of slot j in id[j], replicate[j];
+/// returns the first lane.
+inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t month, std::uint32_t block,
+                                      std::uint32_t first_slot, std::uint32_t slots, PhiloxBatch& batch) {
+  const std::size_t first = batch.n;
+  std::memcpy(batch.ctr[0] + first, s.id + first_slot, slots * sizeof(std::uint32_t));
+  std::fill_n(batch.ctr[1] + first, slots, month);
+  std::memcpy(batch.ctr[2] + first, s.replicate + first_slot, slots * sizeof(std::uint32_t));
+  std::fill_n(batch.ctr[3] + first, slots, block);
+  batch.n += slots;
+  return static_cast<std::uint16_t>(first);
 }
 
 /// Steps slots [begin, end) (at most kStepTileSlots):
-///  1. the Dynamics blocks 0, 1 and 2 of every slot; the month of every quiet member
-///     (quiet_months), together;
+///  1. the Dynamics blocks 0 and 1 of every slot, and 2 of every group of kGroupSlots slots
+///     with an enrolled member with mental illness or substance use; the month of every quiet
+///     member (quiet_months), together;
 ///  2. the dynamics of every other living member (StepMember::advance);
-///  3. the Service blocks any walk of the tile can read (service_blocks), for every slot;
+///  3. for each group, the Service blocks its walks can read (service_blocks);
 ///  4. the measure walks: the quiet members' together (quiet_walks), the others one by one.
 [[gnu::flatten]] inline void step_tile(const StepMember& f, std::uint64_t begin, std::uint64_t end,
                                        StepTileScratch& s) {
   const MemberView& m = f.m_m;
   const auto month = static_cast<std::uint32_t>(f.m_month);
   const auto n = static_cast<std::uint32_t>(end - begin);
-  std::uint32_t alive = 0;
+  constexpr std::uint8_t kBlock2Conditions =
+      (1u << (static_cast<int>(Condition::MentalIllness) - 1)) | (1u << (static_cast<int>(Condition::SubstanceUse) - 1));
+  std::uint32_t alive = 0, block2_groups = 0;
   for (std::uint32_t j = 0; j < n; ++j) {
-    const std::uint32_t bit = m.status[begin + j] & kAlive;
+    const std::uint8_t status = m.status[begin + j];
+    const std::uint32_t bit = status & kAlive;
     alive |= bit;
     s.id[j] = bit ? m.member_id[begin + j] : 0u;  // (an empty slot's block is never read)
+    const bool block2 = (status & (kAlive | kEnrolled)) == (kAlive | kEnrolled) && (m.conditions[begin + j] & kBlock2Conditions);
+    block2_groups |= block2 ? 1u << (j / kGroupSlots) : 0u;
   }
   if (!alive) return;
   for (std::uint32_t j = n; j < kStepTileSlots; ++j) s.id[j] = 0;
   const bool one_replicate = f.replicate_of(begin) == f.replicate_of(end - 1);
   std::fill_n(s.replicate, kStepTileSlots, f.tables(begin).rng_replicate);
   for (std::uint32_t j = 0; !one_replicate && j < n; ++j) s.replicate[j] = f.tables(begin + j).rng_replicate;
-  for (std::uint32_t block = 0; block < kTileDynamicsBlocks; ++block) {
-    queue_tile_blocks(s.id, s.replicate, month, block, block * kStepTileSlots, s.dynamics);
+  s.dynamics.n = 0;
+  for (std::uint32_t block = 0; block < 2; ++block) {
+    const std::uint16_t first = queue_tile_block(s, month, block, 0, kStepTileSlots, s.dynamics);
+    for (std::uint32_t g = 0; g < kTileGroups; ++g) s.dynamics_lanes.at[block][g] = static_cast<std::uint16_t>(first + g * kGroupSlots);
   }
-  s.dynamics.n = kTileDynamicsBlocks * kStepTileSlots;
+  for (std::uint32_t g = 0; g < kTileGroups; ++g) {
+    s.dynamics_lanes.at[2][g] = block2_groups & (1u << g) ? queue_tile_block(s, month, 2, g * kGroupSlots, kGroupSlots, s.dynamics)
+                                                        : kNoLane;
+  }
   compute_philox_batch(s.dynamics, f.m_seed, RngStream::Dynamics, s.level);
   if (one_replicate) {
-    quiet_months(m, f.tables(begin), f.m_month, begin, n, s.dynamics, kStepTileSlots, s.quiet, s.level);
+    quiet_months(m, f.tables(begin), f.m_month, begin, n, s.dynamics, s.dynamics_lanes, s.quiet, s.level);
   } else {
     s.quiet.none(n);
   }
 
-  std::uint32_t walks = 0, relevant = 0;
+  std::uint32_t walks = 0;
+  std::uint32_t relevant[kTileGroups] = {};
   for (std::uint32_t j = 0; j < n; ++j) {
     const std::uint64_t i = begin + j;
     prefetch_measure_states(m, i, f.m_tables->n_measures);
     if (s.quiet.quiet[j]) {
-      relevant |= s.quiet.relevant[j];
+      relevant[j / kGroupSlots] |= s.quiet.relevant[j];
       continue;
     }
     if (!(m.status[i] & kAlive)) continue;
     const StepTablesView& t = f.tables(i);
     DynamicsDraws d(f.m_seed, m.member_id[i], month, t.rng_replicate);
     for (std::uint32_t block = 0; block < kTileDynamicsBlocks; ++block) {
-      d.provide(static_cast<int>(block), s.dynamics.result(block * kStepTileSlots + j));
+      if (s.dynamics_lanes.has(block, j)) d.provide(static_cast<int>(block), s.dynamics.result(s.dynamics_lanes.lane(block, j)));
     }
     StepTileScratch::Walk& walk = s.walks[walks];
     if (!f.advance(i, t, d, walk.work)) continue;
     walk.j = j;
-    relevant |= walk.work.relevant;
+    relevant[j / kGroupSlots] |= walk.work.relevant;
     ++walks;
   }
-  if (!relevant) return;
 
   s.services.n = 0;
-  const std::uint32_t blocks = service_blocks(f.tables(begin), relevant);  // (ratio_mask: the same in every replicate)
-  for (std::uint32_t b = 0; b < kServiceBlocks; ++b) {
-    s.service_lane[b] = kNoLane;
-    if (!(blocks & (1u << b))) continue;
-    s.service_lane[b] = static_cast<std::uint16_t>(s.services.n);
-    queue_tile_blocks(s.id, s.replicate, month, b, static_cast<std::uint32_t>(s.services.n), s.services);
-    s.services.n += kStepTileSlots;
+  bool any_walk = false;
+  for (std::uint32_t g = 0; g < kTileGroups; ++g) {
+    // (service_blocks reads ratio_mask: the same in every replicate)
+    const std::uint32_t blocks = relevant[g] ? service_blocks(f.tables(begin), relevant[g]) : 0u;
+    any_walk |= blocks != 0;
+    for (std::uint32_t b = 0; b < kServiceBlocks; ++b) {
+      s.service_lanes.at[b][g] = blocks & (1u << b) ? queue_tile_block(s, month, b, g * kGroupSlots, kGroupSlots, s.services)
+                                                  : kNoLane;
+    }
   }
+  if (!any_walk) return;
   compute_philox_batch(s.services, f.m_seed, RngStream::Service, s.level);
 
   if (!(one_replicate && quiet_walks(m, f.tables(begin), f.m_seed, f.m_month, begin, n, s.quiet, s.services,
-                                     s.service_lane, s.level))) {
+                                     s.service_lanes, s.level))) {
     for (std::uint32_t j = 0; j < n; ++j) {
       if (!s.quiet.relevant[j]) continue;
       StepTileScratch::Walk& walk = s.walks[walks++];
@@ -137,7 +152,7 @@ inline void queue_tile_blocks(const std::uint32_t* id, const std::uint32_t* repl
     const StepTileScratch::Walk& walk = s.walks[w];
     const std::uint64_t i = begin + walk.j;
     const StepTablesView& t = f.tables(i);
-    TileServiceDraws services(s.services, s.service_lane, walk.j, f.m_seed, m.member_id[i], month, t.rng_replicate);
+    TileServiceDraws services(s.services, s.service_lanes, walk.j, f.m_seed, m.member_id[i], month, t.rng_replicate);
     update_member_measures(m, t, i, walk.work, services);
   }
 }

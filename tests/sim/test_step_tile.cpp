@@ -257,6 +257,20 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
         d.out[2][128 + j] = static_cast<std::uint32_t>(gen());
         d.out[3][128 + j] = static_cast<std::uint32_t>(gen());
       }
+      // Blocks 0 and 1 of every group; block 2 of a group only where step_tile computes it (an
+      // enrolled member with mental illness or substance use), or of every group half the time.
+      DynamicsLanes lanes;
+      for (std::uint32_t g = 0; g < DynamicsLanes::kGroups; ++g) {
+        bool block2 = round % 2 == 0;
+        for (std::uint32_t j = g * kGroupSlots; j < (g + 1) * kGroupSlots && j < n; ++j) {
+          block2 |= (before.status[begin + j] & (kAlive | kEnrolled)) == (kAlive | kEnrolled) &&
+                    (before.conditions[begin + j] &
+                     (condition_bit(Condition::MentalIllness) | condition_bit(Condition::SubstanceUse)));
+        }
+        for (std::uint32_t b = 0; b < kTileDynamicsBlocks; ++b) {
+          lanes.at[b][g] = b == 2 && !block2 ? kNoLane : static_cast<std::uint16_t>(64 * b + g * kGroupSlots);
+        }
+      }
 
       // What advance does to each slot, alone.
       HostMembers want = before;
@@ -269,7 +283,7 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
         HostMembers got = before;
         QuietLanes q;
         std::memset(&q, 0xab, sizeof q);
-        quiet_months(got.view(), t, kMonth, begin, n, d, 64, q, level);
+        quiet_months(got.view(), t, kMonth, begin, n, d, lanes, q, level);
         for (std::uint32_t j = 0; j < n; ++j) {
           const std::size_t i = begin + j;
           const std::string where = std::string(simd_level_name(level)) + ", slot " + std::to_string(i) +
@@ -293,7 +307,7 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
           DynamicsDraws draws(99u, want.member_id[i], kMonth, 0);
           draws.provide(0, d.result(j));
           draws.provide(1, d.result(64 + j));
-          draws.provide(2, d.result(128 + j));
+          if (lanes.has(2, j)) draws.provide(2, d.result(128 + j));  // (else drawn if read: it must not be)
           const bool walks = step.advance(i, t, draws, work[j]);
           for (const unsigned long long v : events) EXPECT_EQ(v, 0ull) << "an event in a quiet month, " << where;
 #define PHSIM_EXPECT_ADVANCED(T, name, extent, doc) \
@@ -397,40 +411,40 @@ TEST(QuietWalks, EveryMeasureAsUpdateMemberMeasures) {
     }
     // Every Service block of every slot, words near the slot's thresholds.
     PhiloxBatch services{};
-    std::uint16_t lane[kServiceBlocks];
-    for (std::uint32_t b = 0; b < kServiceBlocks; ++b) lane[b] = static_cast<std::uint16_t>(64 * b);
+    ServiceLanes lanes;
+    for (std::uint32_t b = 0; b < kServiceBlocks; ++b) {
+      for (std::uint32_t g = 0; g < ServiceLanes::kGroups; ++g) lanes.at[b][g] = static_cast<std::uint16_t>(64 * b + g * kGroupSlots);
+    }
     for (std::uint32_t j = 0; j < 64; ++j) {
       const std::uint32_t i = std::min(begin + j, kSlots - 1);
       const std::uint64_t row = service_index(0, before.contract[i], before.race[i],
                                               e.step.practice_tier[before.practice[i]], t.n_measures);
       for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
         const std::uint64_t thr = k < t.n_measures ? service_threshold(t.service_thr[row + k]) : 0;
-        services.out[k % 4][lane[k / 4] + j] = word_near(gen, thr);
+        services.out[k % 4][lanes.lane(k / 4, j)] = word_near(gen, thr);
       }
-      services.out[kMaxMeasures % 4][lane[kMaxMeasures / 4] + j] = word_near(gen, t.reliever_fill_thr);
+      services.out[kMaxMeasures % 4][lanes.lane(kMaxMeasures / 4, j)] = word_near(gen, t.reliever_fill_thr);
     }
     services.n = 64 * kServiceBlocks;
 
     HostMembers got = before, want = before;
     if (round % 10 == 9) {
       // A block the walks read was not computed: refused, nothing changed.
-      std::uint32_t relevant = 0;
-      for (std::uint32_t j = 0; j < n; ++j) relevant |= q.relevant[j];
-      if (!relevant) continue;
-      std::uint16_t missing[kServiceBlocks];
-      std::copy(lane, lane + kServiceBlocks, missing);
-      missing[lowest_set_bit(service_blocks(t, relevant))] = kNoLane;
+      const std::uint32_t j = static_cast<std::uint32_t>(gen() % n);
+      if (!q.relevant[j]) continue;
+      ServiceLanes missing = lanes;
+      missing.at[lowest_set_bit(service_blocks(t, q.relevant[j]))][j / kGroupSlots] = kNoLane;
       EXPECT_FALSE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, missing, SimdLevel::Avx512));
       EXPECT_EQ(got.measure_state, before.measure_state);
       ++refused;
       continue;
     }
-    ASSERT_TRUE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, lane, SimdLevel::Avx512));
+    ASSERT_TRUE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, lanes, SimdLevel::Avx512));
     const MemberView w = want.view();
     for (std::uint32_t j = 0; j < n; ++j) {
       if (!q.relevant[j]) continue;
       const std::uint64_t i = begin + j;
-      TileServiceDraws draws(services, lane, j, 5u, before.member_id[i], static_cast<std::uint32_t>(month), 0);
+      TileServiceDraws draws(services, lanes, j, 5u, before.member_id[i], static_cast<std::uint32_t>(month), 0);
       update_member_measures(w, t, i, MeasureWork{quiet_context(w, i, month), q.relevant[j], 0}, draws);
     }
     for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {

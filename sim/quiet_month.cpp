@@ -96,8 +96,13 @@ void quiet_scalar(const MemberView& m, const StepTablesView& t, std::int32_t mon
       if (lanes.has(w / 4, j)) x[w] = d.out[w % 4][lanes.lane(w / 4, j)];
     }
     std::uint32_t relevant = 0;
-    q.quiet[j] = quiet_lane(m, t, month, begin + j, x, intervening, relevant) ? 1 : 0;
+    const bool quiet = quiet_lane(m, t, month, begin + j, x, intervening, relevant);
+    q.quiet[j] = quiet ? 1 : 0;
     q.relevant[j] = relevant;
+    const std::uint32_t g = j / kGroupSlots, bit = 1u << (j % kGroupSlots);
+    if (j % kGroupSlots == 0) q.group_relevant[g] = 0, q.busy[g] = 0;
+    q.group_relevant[g] |= relevant;
+    if (!quiet && (m.status[begin + j] & kAlive)) q.busy[g] = static_cast<std::uint16_t>(q.busy[g] | bit);
   }
 }
 
@@ -288,6 +293,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
       }
     }
     _mm_storeu_si128(reinterpret_cast<__m128i*>(q.quiet + j), _mm512_cvtepi32_epi8(_mm512_maskz_mov_epi32(quiet, one)));
+    q.busy[j / kGroupSlots] = static_cast<std::uint16_t>(alive & ~quiet);
+    q.group_relevant[j / kGroupSlots] = static_cast<std::uint32_t>(_mm512_mask_reduce_or_epi32(quiet, relevant));
     _mm512_storeu_si512(q.relevant + j, _mm512_maskz_mov_epi32(quiet, relevant));
   }
 }
@@ -466,7 +473,7 @@ void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t mon
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
                   const DynamicsLanes& lanes, QuietLanes& q, SimdLevel level) {
   if (!t.condition_change_bound_thr) {
-    q.none(n);
+    q.none(m.status + begin, n);
     return;
   }
   const bool intervening = t.iv.n != 0;

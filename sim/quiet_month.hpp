@@ -27,11 +27,18 @@ inline constexpr std::uint32_t kServiceBlocks = kMaxMeasures / 4 + 1;
 /// A tile's slots whose month is quiet, and their measures to walk.
 struct QuietLanes {
   static constexpr std::uint32_t kCapacity = 256;
+  static constexpr std::uint32_t kGroups = kCapacity / kGroupSlots;
   alignas(64) std::uint8_t quiet[kCapacity];       ///< 1: the month of slot begin + j was done here
   alignas(64) std::uint32_t relevant[kCapacity];  ///< relevant_measures() of a quiet slot, else 0
-  /// No slot of [0, n) quiet.
-  void none(std::uint32_t n) {
-    for (std::uint32_t j = 0; j < n; ++j) quiet[j] = 0, relevant[j] = 0;
+  std::uint32_t group_relevant[kGroups];  ///< by group of kGroupSlots slots: the union of relevant
+  std::uint16_t busy[kGroups];  ///< by group, bit l: slot g kGroupSlots + l is living and not quiet
+  /// No slot of [0, n) quiet (`status`: the slots' status bytes).
+  void none(const std::uint8_t* status, std::uint32_t n) {
+    for (std::uint32_t g = 0; g < kGroups; ++g) group_relevant[g] = 0, busy[g] = 0;
+    for (std::uint32_t j = 0; j < n; ++j) {
+      quiet[j] = 0, relevant[j] = 0;
+      if (status[j] & kAlive) busy[j / kGroupSlots] = static_cast<std::uint16_t>(busy[j / kGroupSlots] | 1u << (j % kGroupSlots));
+    }
   }
 };
 
@@ -51,7 +58,7 @@ using ServiceLanes = TileLanes<kServiceBlocks>;
 
 /// Does the month of every quiet slot among [begin, begin + n) (n <= QuietLanes::kCapacity), all
 /// of one replicate with step tables `t`, and marks them in `q`; leaves every other slot's arrays
-/// untouched. Slot begin + j reads Dynamics block b at lane lanes.lane(b, j) of `dynamics` (block 2
+/// untouched; the other slots of [begin, begin + n) that are living are `q.busy`. Slot begin + j reads Dynamics block b at lane lanes.lane(b, j) of `dynamics` (block 2
 /// only where computed). In January a quiet slot starts its measurement year too (start_measurement_year).
 /// Without condition_change_bound_thr no slot is quiet. `level`: at most best_simd_level().
 void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,

@@ -61,7 +61,7 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
 ///  1. the Dynamics blocks 0 and 1 of every slot, and 2 of every group of kGroupSlots slots
 ///     with an enrolled member with mental illness or substance use; the month of every quiet
 ///     member (quiet_months), together;
-///  2. the dynamics of every other living member (StepMember::advance);
+///  2. the dynamics of every other living member (StepMember::advance), in slot order;
 ///  3. for each group, the Service blocks its walks can read (service_blocks);
 ///  4. the measure walks: the quiet members' together (quiet_walks), the others one by one.
 [[gnu::flatten]] inline void step_tile(const StepMember& f, std::uint64_t begin, std::uint64_t end,
@@ -98,29 +98,28 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
   if (one_replicate) {
     quiet_months(m, f.tables(begin), f.m_month, begin, n, s.dynamics, s.dynamics_lanes, s.quiet, s.level);
   } else {
-    s.quiet.none(n);
+    s.quiet.none(m.status + begin, n);
   }
 
+  for (std::uint32_t j = 0; j < n; j += 64) prefetch_measure_states(m, begin + j, f.m_tables->n_measures);
   std::uint32_t walks = 0;
   std::uint32_t relevant[kTileGroups] = {};
-  for (std::uint32_t j = 0; j < n; ++j) {
-    const std::uint64_t i = begin + j;
-    prefetch_measure_states(m, i, f.m_tables->n_measures);
-    if (s.quiet.quiet[j]) {
-      relevant[j / kGroupSlots] |= s.quiet.relevant[j];
-      continue;
+  for (std::uint32_t g = 0; g * kGroupSlots < n; ++g) {
+    relevant[g] = s.quiet.group_relevant[g];
+    for (std::uint32_t bits = s.quiet.busy[g]; bits; bits &= bits - 1u) {
+      const std::uint32_t j = g * kGroupSlots + lowest_set_bit(bits);
+      const std::uint64_t i = begin + j;
+      const StepTablesView& t = f.tables(i);
+      DynamicsDraws d(f.m_seed, m.member_id[i], month, t.rng_replicate);
+      for (std::uint32_t block = 0; block < kTileDynamicsBlocks; ++block) {
+        if (s.dynamics_lanes.has(block, j)) d.provide(static_cast<int>(block), s.dynamics.result(s.dynamics_lanes.lane(block, j)));
+      }
+      StepTileScratch::Walk& walk = s.walks[walks];
+      if (!f.advance(i, t, d, walk.work)) continue;
+      walk.j = j;
+      relevant[g] |= walk.work.relevant;
+      ++walks;
     }
-    if (!(m.status[i] & kAlive)) continue;
-    const StepTablesView& t = f.tables(i);
-    DynamicsDraws d(f.m_seed, m.member_id[i], month, t.rng_replicate);
-    for (std::uint32_t block = 0; block < kTileDynamicsBlocks; ++block) {
-      if (s.dynamics_lanes.has(block, j)) d.provide(static_cast<int>(block), s.dynamics.result(s.dynamics_lanes.lane(block, j)));
-    }
-    StepTileScratch::Walk& walk = s.walks[walks];
-    if (!f.advance(i, t, d, walk.work)) continue;
-    walk.j = j;
-    relevant[j / kGroupSlots] |= walk.work.relevant;
-    ++walks;
   }
 
   s.services.n = 0;

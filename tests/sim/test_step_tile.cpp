@@ -289,6 +289,10 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
           const std::string where = std::string(simd_level_name(level)) + ", slot " + std::to_string(i) +
                                     ", round " + std::to_string(round) + (intervening ? ", interventions" : "");
           ASSERT_LE(q.quiet[j], 1) << where;
+          // The living slots left for advance, and each group's measures to walk.
+          EXPECT_EQ((q.busy[j / kGroupSlots] >> (j % kGroupSlots)) & 1u,
+                    !q.quiet[j] && (before.status[i] & kAlive) ? 1u : 0u) << where;
+          EXPECT_EQ(q.relevant[j] & ~q.group_relevant[j / kGroupSlots], 0u) << where;
           if (!q.quiet[j]) {
             ++other;
 #define PHSIM_EXPECT_UNCHANGED(T, name, extent, doc) \

@@ -32,6 +32,7 @@
 #include "sim/tally.hpp"
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
 #include "sim/step_tile.hpp"
+#include "sim/tally_cpu.hpp"
 #endif
 
 #ifndef PHSIM_BACKEND_NS
@@ -336,8 +337,13 @@ class ThrustEngine final : public Engine {
                            m_steps.front()->scalars.n_measures, m_layout.capacity, december};
     thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
     thrust::device_vector<unsigned long long> group(shape.group_cells(), 0ull);
-    reduce_year_tallies(m_state.view(), TallyMeasures{raw(m_steps.front()->measures), raw(m_tally_masks)},
-                        shape, raw(measure), raw(group), raw(m_events));
+    const TallyMeasures measures{raw(m_steps.front()->measures), raw(m_tally_masks)};
+#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
+    reduce_year_tallies(m_state.view(), measures, shape, raw(measure), raw(group), raw(m_events),
+                        m_options.batched_draws ? m_options.max_simd : SimdLevel::Scalar);
+#else
+    reduce_year_tallies(m_state.view(), measures, shape, raw(measure), raw(group), raw(m_events));
+#endif
     YearTallies out;
     const auto convert = [](const thrust::device_vector<unsigned long long>& v) {
       const auto h = to_host(v);

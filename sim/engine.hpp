@@ -35,8 +35,8 @@ struct EngineOptions {
   /// quiet months and their measure walks done together, with vector instructions; rather than
   /// member by member. The results are the same; speed differs.
   bool batched_draws = true;
-  /// CPU, batched: the highest vector instruction level the tiled step may use (it uses at most
-  /// what the CPU runs). Same results at every level; tests and benchmarks lower it.
+  /// CPU, batched: the highest vector instruction level the tiled step and the year-end tally may
+  /// use (at most what the CPU runs). Same results at every level; tests and benchmarks lower it.
   SimdLevel max_simd = SimdLevel::Avx512;
 };
 

@@ -189,6 +189,12 @@ void tally_slots(const MemberView& members, const TallyMeasures& measures, const
 void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
                          unsigned long long* group_cells, unsigned long long* event_cells) {
+  reduce_year_tallies(members, measures, shape, measure_cells, group_cells, event_cells, best_simd_level());
+}
+
+void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures, const TallyShape& shape,
+                         unsigned long long* measure_cells, unsigned long long* group_cells,
+                         unsigned long long* event_cells, SimdLevel level) {
   const std::uint64_t n = static_cast<std::uint64_t>(shape.replicates) * shape.capacity;
   const std::size_t sizes[3] = {shape.measure_cells(), shape.group_cells(), shape.event_cells()};
   unsigned long long* out[3] = {measure_cells, group_cells, event_cells};
@@ -202,7 +208,7 @@ void reduce_year_tallies(const MemberView& members, const TallyMeasures& measure
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t c = 0; c < chunks; ++c) {
       const std::uint64_t begin = static_cast<std::uint64_t>(c) * kChunk;
-      tally_slots(members, measures, shape, begin, std::min(n, begin + kChunk), sink, best_simd_level());
+      tally_slots(members, measures, shape, begin, std::min(n, begin + kChunk), sink, level);
     }
 #pragma omp critical(phsim_tally_merge)
     for (int a = 0; a < 3; ++a) {

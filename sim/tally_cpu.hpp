@@ -14,4 +14,9 @@ namespace phsim::cpu {
 void tally_slots(const MemberView& members, const TallyMeasures& measures, const TallyShape& shape,
                  std::uint64_t begin, std::uint64_t end, LocalTallySink& sink, SimdLevel level);
 
+/// reduce_year_tallies (sim/tally.hpp) using vector instructions up to `level`.
+void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures, const TallyShape& shape,
+                         unsigned long long* measure_cells, unsigned long long* group_cells,
+                         unsigned long long* event_cells, SimdLevel level);
+
 }  // namespace phsim::cpu

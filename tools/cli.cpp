@@ -695,13 +695,14 @@ int cli_main(int argc, char** argv) {
                     "slots in member-id order (same results, for timing the difference)")
       ->check(CLI::IsMember({"grouped", "id"}));
   bench->add_option("--draws", bench_opts.draws,
-                    "batched (default): the CPU computes a tile of members' random blocks together "
-                    "with vector instructions; member: one member at a time (same results, for "
-                    "timing the difference; the GPU always draws per member)")
+                    "batched (default): the CPU steps a tile of members together with vector "
+                    "instructions (random blocks, quiet months, measure walks, tally); member: one "
+                    "member at a time (same results, for timing the difference; the GPU always "
+                    "steps per member)")
       ->check(CLI::IsMember({"batched", "member"}));
   bench->add_option("--simd", bench_opts.simd,
-                    "batched: the highest vector instructions the CPU step may use, scalar, avx2 or "
-                    "avx512 (default; at most what the CPU runs), for timing other CPUs' paths")
+                    "batched: the highest vector instructions the CPU step and tally may use, scalar, "
+                    "avx2 or avx512 (default; at most what the CPU runs), for timing other CPUs' paths")
       ->check(CLI::IsMember({"scalar", "avx2", "avx512"}));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
   bench->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");

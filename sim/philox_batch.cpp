@@ -3,18 +3,7 @@
 // x86-64 CPU and uses AVX-512 where there is one.
 #include "sim/philox_batch.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#if !defined(__clang__)
-// GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_epi32(), which its
-// -Wuninitialized reports at every use (a false positive fixed in later GCCs).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#define PHSIM_X86_SIMD 1
-#else
-#define PHSIM_X86_SIMD 0
-#endif
+#include "sim/simd_x86.hpp"
 
 namespace phsim {
 namespace {

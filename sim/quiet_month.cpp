@@ -6,18 +6,7 @@
 // (kernels/measures.hpp); without AVX-512 they go member by member.
 #include "sim/quiet_month.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#if !defined(__clang__)
-// GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_epi32(), which its
-// -Wuninitialized reports at every use (a false positive fixed in later GCCs).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#define PHSIM_X86_SIMD 1
-#else
-#define PHSIM_X86_SIMD 0
-#endif
+#include "sim/simd_x86.hpp"
 
 namespace phsim {
 namespace {
@@ -107,7 +96,6 @@ void quiet_scalar(const MemberView& m, const StepTablesView& t, std::int32_t mon
 }
 
 #if PHSIM_X86_SIMD
-#define PHSIM_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"), always_inline)) inline
 
 /// 16 unsigned 64-bit values, as two vectors of 8.
 struct Wide {
@@ -139,10 +127,6 @@ PHSIM_AVX512 __mmask16 below16(__m512i words, __mmask16 k, std::uint64_t a, std:
   return static_cast<__mmask16>((below16(words, a) & ~k) | (below16(words, b) & k));
 }
 
-PHSIM_AVX512 __m512i load_u8(const std::uint8_t* p, __mmask16 k) {
-  return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p));
-}
-
 /// a + b, saturating at 2^32 - 1 (saturating_add of 16 lanes).
 PHSIM_AVX512 __m512i saturating_add16(__m512i a, __m512i b) {
   const __m512i sum = _mm512_add_epi32(a, b);
@@ -159,7 +143,7 @@ constexpr bool div12_exact() {
 }
 static_assert(div12_exact() && (kMaxAgeYears + 1) * 12 <= 4096, "age in years by a multiply");
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
+PHSIM_AVX512_FUNCTION void quiet_avx512(
     const MemberView& m, const StepTablesView& t, std::int32_t month, std::uint64_t begin, std::uint32_t n,
     const PhiloxBatch& d, const DynamicsLanes& lanes, bool intervening, QuietLanes& q) {
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
@@ -299,18 +283,6 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_avx512(
   }
 }
 
-/// Lanes of `k` in measure s's population by sex, condition and age (in_population of 16 lanes).
-PHSIM_AVX512 __mmask16 in_population16(const MeasureSpec& s, __mmask16 k, __m512i age_months, __mmask16 female,
-                                       __m512i conditions) {
-  if (s.sex == SexFilter::Female) k &= female;
-  if (s.sex == SexFilter::Male) k &= static_cast<__mmask16>(~female);
-  if (s.condition != Condition::None) {
-    k &= _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(condition_bit(s.condition)));
-  }
-  return static_cast<__mmask16>(k & _mm512_cmpge_epi32_mask(age_months, _mm512_set1_epi32(s.age_lo)) &
-                                _mm512_cmple_epi32_mask(age_months, _mm512_set1_epi32(s.age_hi)));
-}
-
 /// Lanes of `asking` with a service of measure k this month: word < the threshold at row + k
 /// (service_threshold: 0xffffffff is "always"); the table is read for those lanes only.
 PHSIM_AVX512 __mmask16 service_hit16(__mmask16 asking, __m512i row, std::uint32_t k, __m512i words,
@@ -331,7 +303,7 @@ struct QuietMembers16 {
 /// update_measure of measure k (spec `s`, not a follow-up) for the lanes of `active` of 16
 /// members `c`, whose state bytes start at `states`: `words` are their service words of k,
 /// `reliever_words` the reliever's.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void walk_measure16(
+PHSIM_AVX512_FUNCTION void walk_measure16(
     const MeasureSpec& s, std::uint32_t k, __mmask16 active, const QuietMembers16& c, std::uint8_t* states,
     const StepTablesView& t, __m512i words, __m512i reliever_words) {
   const __m512i one = _mm512_set1_epi32(1);
@@ -410,7 +382,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void walk_measure1
 }
 
 /// quiet_walks: 16 slots at a time, the members' fields loaded once, then measure by measure.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void quiet_walks_avx512(
+PHSIM_AVX512_FUNCTION void quiet_walks_avx512(
     const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month, std::uint64_t begin,
     std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services, const ServiceLanes& lanes) {
   constexpr std::uint32_t kReliever = kMaxMeasures;

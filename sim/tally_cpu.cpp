@@ -9,18 +9,7 @@
 
 #include "sim/tally.hpp"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#if !defined(__clang__)
-// GCC 12's AVX-512 intrinsics start some results from _mm512_undefined_epi32(), which its
-// -Wuninitialized reports at every use (a false positive fixed in later GCCs).
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include <immintrin.h>
-#define PHSIM_X86_SIMD 1
-#else
-#define PHSIM_X86_SIMD 0
-#endif
+#include "sim/simd_x86.hpp"
 
 namespace phsim::cpu {
 namespace {
@@ -33,24 +22,11 @@ namespace {
 }
 
 #if PHSIM_X86_SIMD
-#define PHSIM_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"), always_inline)) inline
-
-/// Lanes of `k` in measure s's population by sex, condition and age (in_population of 16 lanes).
-PHSIM_AVX512 __mmask16 in_population16(const MeasureSpec& s, __mmask16 k, __m512i age_months, __mmask16 female,
-                                       __m512i conditions) {
-  if (s.sex == SexFilter::Female) k &= female;
-  if (s.sex == SexFilter::Male) k &= static_cast<__mmask16>(~female);
-  if (s.condition != Condition::None) {
-    k &= _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(condition_bit(s.condition)));
-  }
-  return static_cast<__mmask16>(k & _mm512_cmpge_epi32_mask(age_months, _mm512_set1_epi32(s.age_lo)) &
-                                _mm512_cmple_epi32_mask(age_months, _mm512_set1_epi32(s.age_hi)));
-}
 
 /// tally_member of the 16 slots from i (one replicate, r), lanes `valid`: the events member by
 /// member; the measures measure by measure, 16 members at a time (evaluate_measure), the
 /// cells of each outcome added member by member.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) void tally16(
+PHSIM_AVX512_FUNCTION void tally16(
     const MemberView& m, const TallyMeasures& measures, const TallyShape& shape, std::uint64_t i, std::uint32_t r,
     __mmask16 valid, LocalTallySink& sink) {
   const __mmask16 alive = _mm512_mask_test_epi32_mask(

@@ -80,7 +80,9 @@ void quiet_scalar(const MemberView& m, const StepTablesView& t, std::int32_t mon
                   std::uint32_t n, const PhiloxBatch& d, const DynamicsLanes& lanes, bool intervening,
                   QuietLanes& q) {
   for (std::uint32_t j = 0; j < n; ++j) {
-    std::uint32_t x[12] = {};  // (block 2 only where computed: no lane reads it elsewhere)
+    // Block 2 where not computed reads as 0: below any threshold but 0, so a member who would
+    // read it is not quiet.
+    std::uint32_t x[12] = {};
     for (std::uint32_t w = 0; w < 12; ++w) {
       if (lanes.has(w / 4, j)) x[w] = d.out[w % 4][lanes.lane(w / 4, j)];
     }
@@ -188,7 +190,7 @@ PHSIM_AVX512_FUNCTION void quiet_avx512(
     const std::uint32_t b1 = lanes.lane(1, j);
     const __m512i x10 = _mm512_loadu_si512(d.out[0] + b1), x11 = _mm512_loadu_si512(d.out[1] + b1);
     const __m512i x12 = _mm512_loadu_si512(d.out[2] + b1), x13 = _mm512_loadu_si512(d.out[3] + b1);
-    // Block 2: computed for a group with an enrolled member who reads it.
+    // Block 2: where not computed, 0 (as in quiet_scalar).
     const bool block2 = lanes.has(2, j);
     const __m512i x20 = block2 ? _mm512_loadu_si512(d.out[0] + lanes.lane(2, j)) : zero;
     const __m512i x21 = block2 ? _mm512_loadu_si512(d.out[1] + lanes.lane(2, j)) : zero;

@@ -469,9 +469,8 @@ bool quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t see
 #if PHSIM_X86_SIMD
   if (level < SimdLevel::Avx512 || best_simd_level() < SimdLevel::Avx512) return false;
   for (std::uint32_t g = 0; g * kGroupSlots < n; ++g) {
-    std::uint32_t relevant = 0;
-    for (std::uint32_t j = g * kGroupSlots; j < n && j < (g + 1) * kGroupSlots; ++j) relevant |= q.relevant[j];
-    for (std::uint32_t b = service_blocks(t, relevant); b; b &= b - 1u) {
+    if (!q.group_relevant[g]) continue;
+    for (std::uint32_t b = service_blocks(t, q.group_relevant[g]); b; b &= b - 1u) {
       if (lanes.at[lowest_set_bit(b)][g] == kNoLane) return false;
     }
   }

@@ -94,8 +94,9 @@ class TileServiceDraws {
   std::uint32_t m_j, m_seed, m_member_id, m_month, m_replicate;
 };
 
-/// The measure walks of a tile's quiet slots (q.quiet[j] with q.relevant[j] != 0), 16 slots at a
-/// time with AVX-512, measure by measure: the states update_member_measures would give them.
+/// The measure walks of a tile's quiet slots (q.relevant[j] != 0; q.group_relevant as
+/// quiet_months sets it), 16 slots at a time with AVX-512, measure by measure: the states
+/// update_member_measures would give them.
 /// Service block b of slot begin + j is at lane lanes.lane(b, j) of `services` (all slots of
 /// replicate t.rng_replicate under `seed`). Returns false, doing nothing, without AVX-512 (CPU or
 /// `level`) or when a block their measures read was not computed: the caller then walks them

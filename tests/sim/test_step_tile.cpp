@@ -406,12 +406,14 @@ TEST(QuietWalks, EveryMeasureAsUpdateMemberMeasures) {
     }
     const std::uint32_t begin = 64 * static_cast<std::uint32_t>(gen() % 4);
     const std::uint32_t n = std::min(kSlots - begin, 1 + static_cast<std::uint32_t>(gen() % 64));
+    std::fill(std::begin(q.group_relevant), std::end(q.group_relevant), 0u);
     for (std::uint32_t j = 0; j < n; ++j) {
       const bool quiet = gen() % 5 != 0;
       q.quiet[j] = quiet ? 1 : 0;
       std::uint32_t relevant = measures & static_cast<std::uint32_t>(gen());
       if (gen() % 2) relevant &= ~t.followup_mask;  // (a quiet month has no follow-up to walk)
       q.relevant[j] = quiet ? relevant : 0u;
+      q.group_relevant[j / kGroupSlots] |= q.relevant[j];
     }
     // Every Service block of every slot, words near the slot's thresholds.
     PhiloxBatch services{};

@@ -1,8 +1,9 @@
 #pragma once
-/// @file The monthly step on the CPU, a tile of slots at a time: the Philox blocks the tile's
-/// members will read are computed together with vector instructions (sim/philox_batch.hpp)
-/// instead of one by one in the middle of each member's branches. Same words, same results as
-/// StepMember::operator() (tested); CPU backend only.
+/// @file The monthly step on the CPU, a tile of slots at a time (ARCHITECTURE.md, "The CPU's
+/// tiled step"): the Philox blocks the tile's members will read are computed together with
+/// vector instructions (sim/philox_batch.hpp), the quiet members' months and measure walks are
+/// done together (sim/quiet_month.hpp), and the others go through StepMember::advance. Same
+/// words, same results as StepMember::operator() (tested); CPU backend only.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>

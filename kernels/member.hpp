@@ -96,7 +96,7 @@ inline constexpr std::uint8_t kGestationMonths = 9;
 inline constexpr std::uint8_t kPostpartumLast = 12;
 
 /// Bit of Condition c in MemberView::conditions.
-PHSIM_HD inline std::uint8_t condition_bit(Condition c) {
+PHSIM_HD constexpr std::uint8_t condition_bit(Condition c) {
   return c == Condition::None ? 0 : static_cast<std::uint8_t>(1u << (static_cast<int>(c) - 1));
 }
 

@@ -128,8 +128,9 @@ PHSIM_HD void tally_member_events(const MemberView& m, const TallyShape& shape, 
 /// `add(array, index, value)` for array 0 = measure cells, 1 = group cells, 2 = event cells;
 /// `add_any(array, index, value)`, the same for a value that is often 0 (skipped, or added
 /// where a branch would cost more than the add); and `together(mask)`: the union of the masks
-/// of the members reduced at the same time (a GPU warp's lanes; on the CPU the member's own). The members walk that union in step, each
-/// evaluating only its own measures, so their adds to one cell arrive together and combine.
+/// of the members reduced at the same time (a GPU warp's lanes; on the CPU the member's own).
+/// The members walk that union in step, each evaluating only its own measures, so their adds
+/// to one cell arrive together and combine.
 template <class Sink>
 PHSIM_HD void tally_member(const MemberView& m, const TallyMeasures& measures,
                            const TallyShape& shape, std::uint64_t i, Sink& sink) {

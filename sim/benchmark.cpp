@@ -1,6 +1,5 @@
 #include "sim/benchmark.hpp"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -52,7 +51,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
   r.options = o;
   r.engine = engine.options();
   r.draws = engine.backend() == Backend::Cpu && r.engine.batched_draws
-                ? std::string("batched (") + simd_level_name(std::min(best_simd_level(), r.engine.max_simd)) + ")"
+                ? std::string("batched (") + simd_level_name(simd_level_at_most(r.engine.max_simd)) + ")"
                 : std::string("member");
   r.backend = to_string(engine.backend());
   r.device = engine.device_name();

@@ -460,7 +460,7 @@ class ThrustEngine final : public Engine {
 #pragma omp parallel
     {
       const auto scratch = std::make_unique<StepTileScratch>();
-      scratch->level = std::min(scratch->level, m_options.max_simd);
+      scratch->level = simd_level_at_most(m_options.max_simd);
 #pragma omp for schedule(dynamic, 4096 / kStepTileSlots)
       for (std::int64_t k = 0; k < tiles; ++k) {
         const std::uint64_t begin = static_cast<std::uint64_t>(k) * kStepTileSlots;
@@ -471,7 +471,7 @@ class ThrustEngine final : public Engine {
     thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
                      thrust::counting_iterator<std::int64_t>(tiles), [step, n, this](std::int64_t k) {
                        thread_local StepTileScratch scratch;
-                       scratch.level = std::min(best_simd_level(), m_options.max_simd);
+                       scratch.level = simd_level_at_most(m_options.max_simd);
                        const std::uint64_t begin = static_cast<std::uint64_t>(k) * kStepTileSlots;
                        step_tile(step, begin, std::min(n, begin + kStepTileSlots), scratch);
                      });

@@ -17,6 +17,9 @@ enum class SimdLevel { Scalar = 0, Avx2 = 1, Avx512 = 2 };
 /// The best level this CPU runs.
 SimdLevel best_simd_level();
 
+/// The best level this CPU runs, but no higher than `cap`.
+inline SimdLevel simd_level_at_most(SimdLevel cap) { return best_simd_level() < cap ? best_simd_level() : cap; }
+
 /// Name of a level ("scalar", "avx2", "avx512").
 const char* simd_level_name(SimdLevel level);
 

@@ -11,11 +11,11 @@
 namespace phsim {
 namespace {
 
-constexpr std::uint8_t kHypertensionBit = 1u << (static_cast<int>(Condition::Hypertension) - 1);
-constexpr std::uint8_t kDiabetesBit = 1u << (static_cast<int>(Condition::Diabetes) - 1);
-constexpr std::uint8_t kMentalBit = 1u << (static_cast<int>(Condition::MentalIllness) - 1);
-constexpr std::uint8_t kSubstanceBit = 1u << (static_cast<int>(Condition::SubstanceUse) - 1);
-constexpr std::uint8_t kSeriousBit = 1u << (static_cast<int>(Condition::SeriousIllness) - 1);
+constexpr std::uint8_t kHypertensionBit = condition_bit(Condition::Hypertension);
+constexpr std::uint8_t kDiabetesBit = condition_bit(Condition::Diabetes);
+constexpr std::uint8_t kMentalBit = condition_bit(Condition::MentalIllness);
+constexpr std::uint8_t kSubstanceBit = condition_bit(Condition::SubstanceUse);
+constexpr std::uint8_t kSeriousBit = condition_bit(Condition::SeriousIllness);
 
 /// The month of slot i, with Dynamics words x[0..3] (block 0), x[4..7] (block 1) and x[8..11]
 /// (block 2), if it is quiet: stores what advance would and sets `relevant`; otherwise stores
@@ -138,16 +138,6 @@ PHSIM_AVX512 __m512i saturating_add16(__m512i a, __m512i b) {
   return _mm512_mask_mov_epi32(sum, _mm512_cmplt_epu32_mask(sum, a), _mm512_set1_epi32(-1));
 }
 
-/// x / 12 for 0 <= x < 2^12 (x * 43691 >> 19; checked at compile time below).
-constexpr int div12(int x) { return (x * 43691) >> 19; }
-constexpr bool div12_exact() {
-  for (int x = 0; x < 4096; ++x) {
-    if (div12(x) != x / 12) return false;
-  }
-  return true;
-}
-static_assert(div12_exact() && (kMaxAgeYears + 1) * 12 <= 4096, "age in years by a multiply");
-
 PHSIM_AVX512_FUNCTION void quiet_avx512(
     const MemberView& m, const StepTablesView& t, std::int32_t month, std::uint64_t begin, std::uint32_t n,
     const PhiloxBatch& d, const DynamicsLanes& lanes, bool intervening, QuietLanes& q) {
@@ -178,10 +168,7 @@ PHSIM_AVX512_FUNCTION void quiet_avx512(
     const __m512i preg = _mm512_and_si512(pregnancy, _mm512_set1_epi32(kPregnancyStateMask));
     const __m512i age_months = _mm512_sub_epi32(
         _mm512_set1_epi32(month), _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(valid, m.birth_month + i)));
-    const __m512i age = _mm512_srli_epi32(
-        _mm512_mullo_epi32(_mm512_min_epi32(_mm512_max_epi32(age_months, zero), _mm512_set1_epi32(kMaxAgeYears * 12 + 11)),
-                           _mm512_set1_epi32(43691)),
-        19);
+    const __m512i age = age_years16(age_months);
     const __mmask16 alive = _mm512_mask_test_epi32_mask(valid, status, _mm512_set1_epi32(kAlive));
     const __mmask16 enrolled = _mm512_test_epi32_mask(status, _mm512_set1_epi32(kEnrolled));
     const __mmask16 serious = _mm512_test_epi32_mask(conditions, _mm512_set1_epi32(kSeriousBit));
@@ -245,17 +232,16 @@ PHSIM_AVX512_FUNCTION void quiet_avx512(
                          _mm512_maskz_mov_epi32(ed, _mm512_set1_epi32(static_cast<int>(t.ed_cost_usd)))),
         _mm512_maskz_mov_epi32(serious, _mm512_set1_epi32(static_cast<int>(t.serious_monthly_cost_usd))));
     const auto carried = static_cast<__mmask16>(new_year ? 0 : valid);  // accumulators read
-    const __m512i visits = _mm512_min_epu32(_mm512_mask_add_epi32(load_u8(m.year_ed_visits + i, carried), ed,
-                                                                  load_u8(m.year_ed_visits + i, carried), one),
-                                            _mm512_set1_epi32(255));
+    const __m512i visits_before = load_u8(m.year_ed_visits + i, carried);
+    const __m512i visits =
+        _mm512_min_epu32(_mm512_mask_add_epi32(visits_before, ed, visits_before, one), _mm512_set1_epi32(255));
     const __m512i year_cost = saturating_add16(_mm512_maskz_loadu_epi32(carried, m.year_cost_usd + i), cost);
     const __m512i year_capitation = saturating_add16(_mm512_maskz_loadu_epi32(carried, m.year_capitation_cents + i),
                                                      _mm512_permutexvar_epi32(aid, capitation_of));
     const __m512i enrolled_months = _mm512_or_si512(
         _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(carried, m.enrolled_months + i)), _mm512_set1_epi32(1 << (month % 12)));
-    const __m512i age_sex = _mm512_mask_add_epi32(_mm512_add_epi32(age, age), female, _mm512_add_epi32(age, age), one);
     const __m512i relevant = _mm512_and_si512(
-        _mm512_and_si512(_mm512_mask_i32gather_epi32(zero, quiet, age_sex, t.measure_age_mask, 4),
+        _mm512_and_si512(_mm512_mask_i32gather_epi32(zero, quiet, age_sex16(age, female), t.measure_age_mask, 4),
                          _mm512_mask_i32gather_epi32(zero, quiet, _mm512_and_si512(conditions, _mm512_set1_epi32(63)),
                                                      t.measure_condition_mask, 4)),
         _mm512_mask_blend_epi32(enrolled, keep_unenrolled, keep_enrolled));

@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "kernels/measures.hpp"
+#include "kernels/synthesis.hpp"
 
 #define PHSIM_X86_SIMD 1
 /// A function using AVX-512 F, BW, VL and DQ (SimdLevel::Avx512).
@@ -28,6 +29,28 @@ namespace phsim {
 /// 16 bytes from p, zero-extended to 32-bit lanes (0 outside the lanes of k).
 PHSIM_AVX512 __m512i load_u8(const std::uint8_t* p, __mmask16 k) {
   return _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, p));
+}
+
+/// Whole years of ages in months, as the step and the tally index their tables: 0 for a
+/// negative age (an empty slot), at most kMaxAgeYears. x / 12 is x * 43691 >> 19, exact for
+/// 0 <= x < 4096 (checked below).
+PHSIM_AVX512 __m512i age_years16(__m512i age_months) {
+  const __m512i clamped = _mm512_min_epi32(_mm512_max_epi32(age_months, _mm512_setzero_si512()),
+                                           _mm512_set1_epi32(kMaxAgeYears * 12 + 11));
+  return _mm512_srli_epi32(_mm512_mullo_epi32(clamped, _mm512_set1_epi32(43691)), 19);
+}
+constexpr bool age_years16_exact() {
+  for (int x = 0; x < 4096; ++x) {
+    if ((x * 43691) >> 19 != x / 12) return false;
+  }
+  return (kMaxAgeYears + 1) * 12 <= 4096;
+}
+static_assert(age_years16_exact(), "age in years by a multiply");
+
+/// Index years * 2 + female of the tables by age and sex.
+PHSIM_AVX512 __m512i age_sex16(__m512i years, __mmask16 female) {
+  const __m512i twice = _mm512_add_epi32(years, years);
+  return _mm512_mask_add_epi32(twice, female, twice, _mm512_set1_epi32(1));
 }
 
 /// Lanes of `k` in measure s's population by sex, condition and age (in_population of 16 lanes).

@@ -71,7 +71,7 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
   const auto month = static_cast<std::uint32_t>(f.m_month);
   const auto n = static_cast<std::uint32_t>(end - begin);
   constexpr std::uint8_t kBlock2Conditions =
-      (1u << (static_cast<int>(Condition::MentalIllness) - 1)) | (1u << (static_cast<int>(Condition::SubstanceUse) - 1));
+      condition_bit(Condition::MentalIllness) | condition_bit(Condition::SubstanceUse);
   std::uint32_t alive = 0, block2_groups = 0;
   for (std::uint32_t j = 0; j < n; ++j) {
     const std::uint8_t status = m.status[begin + j];

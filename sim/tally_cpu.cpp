@@ -29,8 +29,7 @@ namespace {
 PHSIM_AVX512_FUNCTION void tally16(
     const MemberView& m, const TallyMeasures& measures, const TallyShape& shape, std::uint64_t i, std::uint32_t r,
     __mmask16 valid, LocalTallySink& sink) {
-  const __mmask16 alive = _mm512_mask_test_epi32_mask(
-      valid, _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(valid, m.status + i)), _mm512_set1_epi32(kAlive));
+  const __mmask16 alive = _mm512_mask_test_epi32_mask(valid, load_u8(m.status + i, valid), _mm512_set1_epi32(kAlive));
   if (!alive) return;
   for (std::uint32_t l = 0; l < 16; ++l) {
     if (alive & (1u << l)) tally_member_events(m, shape, i + l, r, sink);
@@ -43,22 +42,16 @@ PHSIM_AVX512_FUNCTION void tally16(
       _mm512_and_si512(missing, _mm512_sub_epi32(missing, _mm512_set1_epi32(1))));
   const __m512i age_dec = _mm512_sub_epi32(_mm512_set1_epi32(shape.december),
                                            _mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(valid, m.birth_month + i)));
-  const __mmask16 female = _mm512_cmpeq_epi32_mask(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(valid, m.sex + i)),
-                                                   _mm512_set1_epi32(static_cast<int>(Sex::Female)));
-  const __m512i conditions = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(valid, m.conditions + i));
-  // countable(): by age at Dec 31 in whole years (0..kMaxAgeYears; x / 12 as x * 43691 >> 19,
-  // exact below 4096) and sex, and by conditions, for continuously enrolled members.
-  static_assert((kMaxAgeYears + 1) * 12 <= 4096, "age in years by a multiply");
+  const __mmask16 female =
+      _mm512_cmpeq_epi32_mask(load_u8(m.sex + i, valid), _mm512_set1_epi32(static_cast<int>(Sex::Female)));
+  const __m512i conditions = load_u8(m.conditions + i, valid);
+  // countable(): by age at Dec 31 in whole years and sex, and by conditions, for continuously
+  // enrolled members.
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-  const __m512i years = _mm512_srli_epi32(
-      _mm512_mullo_epi32(_mm512_min_epi32(_mm512_max_epi32(age_dec, zero), _mm512_set1_epi32(kMaxAgeYears * 12 + 11)),
-                         _mm512_set1_epi32(43691)),
-      19);
   const TallyMasks& masks = *measures.masks;
   const __mmask16 ce_alive = alive & ce;
-  const __m512i by_age_sex = _mm512_mask_i32gather_epi32(
-      zero, ce_alive, _mm512_mask_add_epi32(_mm512_add_epi32(years, years), female, _mm512_add_epi32(years, years), one),
-      masks.by_age_sex, 4);
+  const __m512i by_age_sex =
+      _mm512_mask_i32gather_epi32(zero, ce_alive, age_sex16(age_years16(age_dec), female), masks.by_age_sex, 4);
   const __m512i by_conditions = _mm512_mask_i32gather_epi32(
       zero, ce_alive, _mm512_and_si512(conditions, _mm512_set1_epi32(63)), masks.by_conditions, 4);
   const __m512i countable = _mm512_maskz_mov_epi32(

@@ -563,7 +563,9 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
   if (o.threads) eo.threads = checked<int>("--threads", *o.threads, 0, 1024);
   eo.order_members = o.member_order == "grouped";
   eo.batched_draws = o.draws == "batched";
-  eo.max_simd = o.simd == "scalar" ? SimdLevel::Scalar : o.simd == "avx2" ? SimdLevel::Avx2 : SimdLevel::Avx512;
+  for (const SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
+    if (o.simd == simd_level_name(level)) eo.max_simd = level;
+  }
   auto engine = make_engine(eo);
   check_benchmark_memory(bo, data, memory_available(eo));
   const BenchmarkResult r = run_benchmark(bo, data, *engine);

@@ -352,9 +352,10 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
 TEST(QuietWalks, EveryMeasureAsUpdateMemberMeasures) {
   // Random quiet members (ages at and around every milestone and window edge, every condition,
   // counts near saturation) with random measures to walk, follow-ups included, and service words
-  // near each member's threshold: the 16-wide walk must leave every state byte as the walk of
-  // update_member_measures, member by member, does; and it must refuse a batch missing a block.
-  if (best_simd_level() < SimdLevel::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU: the walks go one by one";
+  // near each member's threshold: the vector walk (16 lanes with AVX-512, 8 with AVX2) must leave
+  // every state byte as the walk of update_member_measures, member by member, does; and it must
+  // refuse a batch missing a block. Without AVX2 it refuses every batch.
+  if (best_simd_level() < SimdLevel::Avx2) GTEST_SKIP() << "no AVX2 on this CPU: the walks go one by one";
   const EmbeddedStepTables e;
   constexpr std::uint32_t kSlots = 3 * 64 + 17;
   std::vector<int> ages;  // months: every milestone and window edge, and the months around them
@@ -433,19 +434,25 @@ TEST(QuietWalks, EveryMeasureAsUpdateMemberMeasures) {
     }
     services.n = 64 * kServiceBlocks;
 
-    HostMembers got = before, want = before;
+    std::vector<SimdLevel> vector_levels;
+    for (const SimdLevel level : levels_here()) {
+      if (level != SimdLevel::Scalar) vector_levels.push_back(level);
+    }
     if (round % 10 == 9) {
       // A block the walks read was not computed: refused, nothing changed.
       const std::uint32_t j = static_cast<std::uint32_t>(gen() % n);
       if (!q.relevant[j]) continue;
       ServiceLanes missing = lanes;
       missing.at[lowest_set_bit(service_blocks(t, q.relevant[j]))][j / kGroupSlots] = kNoLane;
-      EXPECT_FALSE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, missing, SimdLevel::Avx512));
-      EXPECT_EQ(got.measure_state, before.measure_state);
+      for (const SimdLevel level : vector_levels) {
+        HostMembers got = before;
+        EXPECT_FALSE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, missing, level));
+        EXPECT_EQ(got.measure_state, before.measure_state);
+      }
       ++refused;
       continue;
     }
-    ASSERT_TRUE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, lanes, SimdLevel::Avx512));
+    HostMembers want = before;
     const MemberView w = want.view();
     for (std::uint32_t j = 0; j < n; ++j) {
       if (!q.relevant[j]) continue;
@@ -456,12 +463,22 @@ TEST(QuietWalks, EveryMeasureAsUpdateMemberMeasures) {
     for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
       for (std::uint32_t i = 0; i < kSlots; ++i) {
         const std::size_t at = k * kSlots + i;
-        ASSERT_EQ(got.measure_state[at], want.measure_state[at])
-            << "measure " << k << ", slot " << i << ", round " << round << ", state before " << int{before.measure_state[at]};
         if (k < t.n_measures && want.measure_state[at] != before.measure_state[at]) {
           EXPECT_NE(e.step.measures[k].kind, MeasureKind::Followup);
           ++changed[branch(e.step.measures[k])];
         }
+      }
+    }
+    HostMembers scalar = before;  // (refused, nothing done)
+    EXPECT_FALSE(quiet_walks(scalar.view(), t, 5u, month, begin, n, q, services, lanes, SimdLevel::Scalar));
+    EXPECT_EQ(scalar.measure_state, before.measure_state);
+    for (const SimdLevel level : vector_levels) {
+      HostMembers got = before;
+      ASSERT_TRUE(quiet_walks(got.view(), t, 5u, month, begin, n, q, services, lanes, level));
+      for (std::size_t at = 0; at < got.measure_state.size(); ++at) {
+        ASSERT_EQ(got.measure_state[at], want.measure_state[at])
+            << simd_level_name(level) << ", measure " << at / kSlots << ", slot " << at % kSlots << ", round "
+            << round << ", state before " << int{before.measure_state[at]};
       }
     }
   }

@@ -1,7 +1,8 @@
-// The CPU's year-end tally 16 members at a time (sim/tally_cpu.cpp, AVX-512) must add exactly
-// what tally_member adds member by member.
+// The CPU's year-end tally a vector of members at a time (sim/tally_lanes.inc: 16 with AVX-512,
+// 8 with AVX2) must add exactly what tally_member adds member by member.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -13,14 +14,15 @@
 namespace phsim::cpu {
 namespace {
 
-TEST(TallySlots, SixteenAtATimeAddWhatTallyMemberAdds) {
-  if (best_simd_level() < SimdLevel::Avx512) GTEST_SKIP() << "no AVX-512 on this CPU: the tally goes member by member";
+TEST(TallySlots, VectorsAddWhatTallyMemberAdds) {
+  if (best_simd_level() < SimdLevel::Avx2) GTEST_SKIP() << "no AVX2 on this CPU: the tally goes member by member";
   const ReferenceData data = load_embedded_reference_data();
   std::vector<MeasureSpec> specs;
   for (const auto& m : data.measures) specs.push_back(m.spec);
   const TallyMasks masks = make_tally_masks(specs.data(), static_cast<std::uint32_t>(specs.size()));
   const TallyMeasures measures{specs.data(), &masks};
-  // 3 replicates of 1000 slots: groups of 16 span replicates, and ranges end mid-group.
+  // 3 replicates of 1000 slots: vectors of 16 span replicates (vectors of 8 do not), and ranges
+  // end mid-vector.
   const TallyShape shape{3, static_cast<std::uint32_t>(data.contracts.size()),
                          static_cast<std::uint32_t>(data.counties.size()), static_cast<std::uint32_t>(specs.size()),
                          1000, (2025 - 1900) * 12 + 11};
@@ -66,11 +68,17 @@ TEST(TallySlots, SixteenAtATimeAddWhatTallyMemberAdds) {
       got[a].assign(size, 0ull);
     }
     LocalTallySink scalar{{want[0].data(), want[1].data(), want[2].data()}};
-    LocalTallySink wide{{got[0].data(), got[1].data(), got[2].data()}};
     tally_slots(m, measures, shape, begin, end, scalar, SimdLevel::Scalar);
-    tally_slots(m, measures, shape, begin, end, wide, SimdLevel::Avx512);
+    for (const SimdLevel level : {SimdLevel::Avx2, SimdLevel::Avx512}) {
+      if (level > best_simd_level()) continue;
+      for (int a = 0; a < 3; ++a) std::fill(got[a].begin(), got[a].end(), 0ull);
+      LocalTallySink wide{{got[0].data(), got[1].data(), got[2].data()}};
+      tally_slots(m, measures, shape, begin, end, wide, level);
+      for (int a = 0; a < 3; ++a) {
+        ASSERT_EQ(got[a], want[a]) << simd_level_name(level) << ", array " << a << ", round " << round;
+      }
+    }
     for (int a = 0; a < 3; ++a) {
-      ASSERT_EQ(got[a], want[a]) << "array " << a << ", round " << round;
       for (const unsigned long long v : want[a]) added += v != 0;
     }
   }

@@ -3,9 +3,10 @@
 /// plan, aid category, conditions or pregnancy, are not admitted, and have no event a follow-up
 /// measure counts. For them StepMember::advance only adds the month's routine: the enrolled-month
 /// bit, blood-pressure and HbA1c transitions, the pregnancy clock, an ED visit that starts no
-/// follow-up, cost and capitation. quiet_months finds those members of a tile and does that routine for them, 16 at
-/// a time with AVX-512 where the CPU has it; advance runs for the others. Same words, same
-/// results as advance (tested member by member at every level); CPU backend only.
+/// follow-up, cost and capitation. quiet_months finds those members of a tile and does that
+/// routine for them, 16 at a time with AVX-512 or 8 with AVX2 where the CPU has them
+/// (sim/quiet_lanes.inc); advance runs for the others. Same words, same results as advance
+/// (tested member by member at every level); CPU backend only.
 #include <cstdint>
 
 #include "kernels/dynamics.hpp"
@@ -95,10 +96,10 @@ class TileServiceDraws {
 };
 
 /// The measure walks of a tile's quiet slots (q.relevant[j] != 0; q.group_relevant as
-/// quiet_months sets it), 16 slots at a time with AVX-512, measure by measure: the states
-/// update_member_measures would give them.
+/// quiet_months sets it), 16 slots at a time with AVX-512 or 8 with AVX2, measure by measure:
+/// the states update_member_measures would give them.
 /// Service block b of slot begin + j is at lane lanes.lane(b, j) of `services` (all slots of
-/// replicate t.rng_replicate under `seed`). Returns false, doing nothing, without AVX-512 (CPU or
+/// replicate t.rng_replicate under `seed`). Returns false, doing nothing, without AVX2 (CPU or
 /// `level`) or when a block their measures read was not computed: the caller then walks them
 /// one by one.
 bool quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,

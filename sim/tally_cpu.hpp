@@ -1,7 +1,8 @@
 #pragma once
-/// @file The CPU's year-end tally of a range of slots into thread-private arrays: 16 slots at a
-/// time with AVX-512 (the members' measures evaluated together, measure by measure), else
-/// member by member (tally_member). Same integer sums either way (tested). CPU backend only.
+/// @file The CPU's year-end tally of a range of slots into thread-private arrays: a vector of
+/// slots at a time (16 with AVX-512, 8 with AVX2: the members' measures evaluated together,
+/// measure by measure; sim/tally_lanes.inc), else member by member (tally_member). Same integer
+/// sums either way (tested). CPU backend only.
 #include <cstdint>
 
 #include "kernels/tally.hpp"

@@ -107,23 +107,9 @@ void walk_quiet_measure(const MemberView& m, const StepTablesView& t, std::uint3
                          [&] { return service_threshold(t.service_thr[row + k]); }, k, draws, t.reliever_fill_thr);
 }
 
-#if PHSIM_X86_SIMD
-namespace avx512 {
-using L = Avx512Lanes;
-#define PHSIM_LANES_TARGET PHSIM_AVX512_TARGET
-#include "sim/simd_lanes.inc"
-#include "sim/quiet_lanes.inc"
-#undef PHSIM_LANES_TARGET
-}  // namespace avx512
-
-namespace avx2 {
-using L = Avx2Lanes;
-#define PHSIM_LANES_TARGET PHSIM_AVX2_TARGET
-#include "sim/simd_lanes.inc"
-#include "sim/quiet_lanes.inc"
-#undef PHSIM_LANES_TARGET
-}  // namespace avx2
-#endif
+#define PHSIM_LANES_CODE "sim/quiet_lanes.inc"
+#include "sim/simd_levels.inc"
+#undef PHSIM_LANES_CODE
 
 /// Lanes per vector of `level` on this CPU (1: lane by lane).
 std::uint32_t vector_lanes(SimdLevel level) {

@@ -5,10 +5,11 @@
 /// at run time (best_simd_level), so one binary runs on any x86-64 CPU.
 ///
 /// Avx512Lanes (16 lanes) and Avx2Lanes (8 lanes) are the same set of operations on 32-bit
-/// lanes and their masks. Code written once against `L` (sim/simd_lanes.inc and the files
-/// that include it) is compiled once per instruction set: each .cpp includes it in a namespace
-/// that names L and PHSIM_LANES_TARGET (a template could not take the target attribute, and
-/// GCC does not inline an intrinsic into a function compiled without its target).
+/// lanes and their masks. Code written once against `L` (sim/quiet_lanes.inc,
+/// sim/tally_lanes.inc, helpers in sim/simd_lanes.inc) is compiled once per instruction set by
+/// sim/simd_levels.inc, in a namespace that names L and PHSIM_LANES_TARGET (a template could
+/// not take the target attribute, and GCC does not inline an intrinsic into a function
+/// compiled without its target).
 ///
 /// Included by .cpp files of the CPU backend only: it turns off two GCC warnings for the rest
 /// of the file.

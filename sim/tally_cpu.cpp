@@ -22,21 +22,9 @@ namespace {
 }
 
 #if PHSIM_X86_SIMD
-namespace avx512 {
-using L = Avx512Lanes;
-#define PHSIM_LANES_TARGET PHSIM_AVX512_TARGET
-#include "sim/simd_lanes.inc"
-#include "sim/tally_lanes.inc"
-#undef PHSIM_LANES_TARGET
-}  // namespace avx512
-
-namespace avx2 {
-using L = Avx2Lanes;
-#define PHSIM_LANES_TARGET PHSIM_AVX2_TARGET
-#include "sim/simd_lanes.inc"
-#include "sim/tally_lanes.inc"
-#undef PHSIM_LANES_TARGET
-}  // namespace avx2
+#define PHSIM_LANES_CODE "sim/tally_lanes.inc"
+#include "sim/simd_levels.inc"
+#undef PHSIM_LANES_CODE
 
 /// tally_slot of slots [begin, end), `Lanes` at a time where they are of one replicate.
 template <class Lanes, class Tally>

@@ -27,9 +27,9 @@ namespace {
 #undef PHSIM_LANES_CODE
 
 /// tally_slot of slots [begin, end), `Lanes` at a time where they are of one replicate.
-template <class Lanes, class Tally>
+template <class Lanes, auto tally>
 void tally_vectors(const MemberView& members, const TallyMeasures& measures, const TallyShape& shape,
-                   std::uint64_t begin, std::uint64_t end, LocalTallySink& sink, Tally tally) {
+                   std::uint64_t begin, std::uint64_t end, LocalTallySink& sink) {
   std::uint64_t i = begin;
   for (; i + Lanes::kLanes <= end; i += Lanes::kLanes) {
     const auto r = static_cast<std::uint32_t>(i / shape.capacity);
@@ -50,10 +50,10 @@ void tally_slots(const MemberView& members, const TallyMeasures& measures, const
 #if PHSIM_X86_SIMD
   switch (simd_level_at_most(level)) {
     case SimdLevel::Avx512:
-      tally_vectors<Avx512Lanes>(members, measures, shape, begin, end, sink, avx512::tally_vector);
+      tally_vectors<Avx512Lanes, avx512::tally_vector>(members, measures, shape, begin, end, sink);
       return;
     case SimdLevel::Avx2:
-      tally_vectors<Avx2Lanes>(members, measures, shape, begin, end, sink, avx2::tally_vector);
+      tally_vectors<Avx2Lanes, avx2::tally_vector>(members, measures, shape, begin, end, sink);
       return;
     case SimdLevel::Scalar:
       break;

@@ -295,9 +295,9 @@ struct StepMember {
 
     // Condition onset and remission: at most one change a month; the word falls in stacked
     // intervals, the onset hazard for each absent condition and the remission hazard for each
-    // present one. A word at or above the age's bound falls in none of them.
+    // present one. A word at or above their sum (condition_change_thr) falls in none of them.
     const std::uint64_t x = d.word(0, 2);
-    if (!t.condition_change_bound_thr || x < t.condition_change_bound_thr[age]) {
+    if (!t.condition_change_thr || x < t.condition_change_thr[condition_change_index(age, conditions)]) {
       std::uint64_t acc = 0;
       for (int c = 1; c <= kConditionCount; ++c) {
         const std::uint8_t bit = condition_bit(static_cast<Condition>(c));

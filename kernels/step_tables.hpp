@@ -55,9 +55,11 @@ struct StepTablesView {
   //     condition)
   const std::uint64_t* incidence_thr;    ///< [kConditionCount][kMaxAgeYears + 1]
   std::uint64_t remission_thr[kConditionCount];
-  /// [kMaxAgeYears + 1] sum over conditions of max(incidence, remission): a word at or above it
-  /// changes no condition, whatever the member has; null: no shortcut.
-  const std::uint64_t* condition_change_bound_thr;
+  /// [condition_change_index(age, conditions)]: the month's chance that a member of that age
+  /// with those conditions gains or loses one, the sum of the stacked intervals (incidence of
+  /// each absent condition, remission of each present one). A word below it changes exactly one
+  /// condition; at or above it, none. Null: the intervals are walked for every member.
+  const std::uint64_t* condition_change_thr;
   std::uint64_t serious_type_cum[kSeriousTypeCount];
   std::uint64_t bp_to_controlled_thr, bp_to_uncontrolled_thr;
   std::uint64_t a1c_to_poor_thr, a1c_to_ok_thr;
@@ -109,6 +111,14 @@ struct StepTablesView {
   const std::uint8_t* aid_group_of_age;
   const std::uint64_t* aid_cum;
 };
+
+/// Condition bits of a member (bit c - 1: Condition c) and their combinations.
+inline constexpr std::uint32_t kConditionCombinations = 1u << kConditionCount;
+
+/// Index of StepTablesView::condition_change_thr for whole years `age` and condition bits.
+PHSIM_HD inline std::uint32_t condition_change_index(int age, std::uint8_t conditions) {
+  return static_cast<std::uint32_t>(age) * kConditionCombinations + (conditions & (kConditionCombinations - 1u));
+}
 
 /// Index into StepTablesView::service_thr.
 PHSIM_HD inline std::uint64_t service_index(std::uint32_t measure, std::uint32_t contract,

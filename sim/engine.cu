@@ -121,7 +121,7 @@ struct DeviceStepTables {
   thrust::device_vector<std::uint64_t> death_thr, death_serious_thr, conception_thr, default_thr;
   thrust::device_vector<std::uint32_t> contract_first, contract_count;
   thrust::device_vector<std::uint64_t> choice_cum, default_cum, incidence_thr;
-  thrust::device_vector<std::uint64_t> condition_change_bound_thr;
+  thrust::device_vector<std::uint64_t> condition_change_thr;
   thrust::device_vector<MeasureSpec> measures;
   thrust::device_vector<std::uint32_t> service_thr;
   thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
@@ -141,7 +141,7 @@ struct DeviceStepTables {
         choice_cum(to_device(t.choice_cum)),
         default_cum(to_device(t.default_cum)),
         incidence_thr(to_device(t.incidence_thr)),
-        condition_change_bound_thr(to_device(t.condition_change_bound_thr)),
+        condition_change_thr(to_device(t.condition_change_thr)),
         measures(to_device(t.measures)),
         service_thr(to_device(t.service_thr)),
         practice_tier(to_device(t.practice_tier)),
@@ -165,7 +165,7 @@ struct DeviceStepTables {
     v.choice_cum = raw(choice_cum);
     v.default_cum = raw(default_cum);
     v.incidence_thr = raw(incidence_thr);
-    v.condition_change_bound_thr = condition_change_bound_thr.empty() ? nullptr : raw(condition_change_bound_thr);
+    v.condition_change_thr = condition_change_thr.empty() ? nullptr : raw(condition_change_thr);
     v.measures = raw(measures);
     v.service_thr = raw(service_thr);
     v.practice_tier = raw(practice_tier);

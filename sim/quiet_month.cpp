@@ -39,7 +39,7 @@ bool quiet_lane(const MemberView& m, const StepTablesView& t, std::int32_t month
   if (below(x[0], serious ? t.death_serious_thr[age] : t.death_thr[age])) return false;
   if (below(x[1], enrolled ? t.disenroll_thr : t.reenroll_thr)) return false;
   if (age_months == 19 * 12 || age_months == 65 * 12) return false;
-  if (below(x[2], t.condition_change_bound_thr[age])) return false;
+  if (below(x[2], t.condition_change_thr[condition_change_index(age, conditions)])) return false;
   if (preg == kGestationMonths) return false;
   if (preg == 0 && female && below(x[5], t.conception_thr[age])) return false;
   const bool mental = conditions & kMentalBit, substance = conditions & kSubstanceBit;
@@ -129,7 +129,7 @@ std::uint32_t vector_lanes(SimdLevel level) {
 void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,
                   const DynamicsLanes& lanes, QuietLanes& q, SimdLevel level) {
-  if (!t.condition_change_bound_thr) {
+  if (!t.condition_change_thr) {
     q.none(m.status + begin, n);
     return;
   }

@@ -62,7 +62,7 @@ using ServiceLanes = TileLanes<kServiceBlocks>;
 /// untouched, and marks the living ones in `q.busy`. Slot begin + j reads Dynamics block b at
 /// lane lanes.lane(b, j) of `dynamics`: blocks 0 and 1 must be there for every group; a member
 /// who would read block 2 where it was not computed is not quiet. In January a quiet slot starts its measurement year too
-/// (start_measurement_year). Without condition_change_bound_thr no slot is quiet. `level`: at
+/// (start_measurement_year). Without condition_change_thr no slot is quiet. `level`: at
 /// most best_simd_level().
 void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t month,
                   std::uint64_t begin, std::uint32_t n, const PhiloxBatch& dynamics,

@@ -253,7 +253,7 @@ struct Avx2Lanes {
     }
     return src;
   }
-  /// (Thresholds are at most 2^32, so a signed 64-bit compare is exact.)
+  /// (Thresholds are below 2^63, so a signed 64-bit compare is exact.)
   static PHSIM_AVX2 M below(V words, Wide thr) {
     const __m256i lo = _mm256_cmpgt_epi64(thr.lo, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(words)));
     const __m256i hi = _mm256_cmpgt_epi64(thr.hi, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(words, 1)));

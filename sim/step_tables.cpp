@@ -348,11 +348,15 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   for (int c = 0; c < kConditionCount; ++c) {
     v.remission_thr[c] = probability_threshold(monthly_from_annual(p.remission_annual[static_cast<std::size_t>(c)]));
   }
-  st.condition_change_bound_thr.assign(static_cast<std::size_t>(kMaxAgeYears + 1), 0);
+  // The sum of the intervals the step stacks (kernels/dynamics.hpp), for every age and every
+  // set of conditions.
+  st.condition_change_thr.assign(static_cast<std::size_t>(kMaxAgeYears + 1) * kConditionCombinations, 0);
   for (int a = 0; a <= kMaxAgeYears; ++a) {
-    for (int c = 0; c < kConditionCount; ++c) {
-      st.condition_change_bound_thr[static_cast<std::size_t>(a)] +=
-          std::max(v.remission_thr[c], st.incidence_thr[static_cast<std::size_t>(c * (kMaxAgeYears + 1) + a)]);
+    for (std::uint32_t has = 0; has < kConditionCombinations; ++has) {
+      std::uint64_t& sum = st.condition_change_thr[condition_change_index(a, static_cast<std::uint8_t>(has))];
+      for (int c = 0; c < kConditionCount; ++c) {
+        sum += (has >> c) & 1u ? v.remission_thr[c] : st.incidence_thr[static_cast<std::size_t>(c * (kMaxAgeYears + 1) + a)];
+      }
     }
   }
   const auto serious = cumulative_thresholds(std::vector<double>(p.serious_type_share.begin(), p.serious_type_share.end()));

@@ -88,7 +88,7 @@ struct StepTables {
   std::vector<std::uint64_t> choice_cum, default_cum;
   std::vector<std::uint64_t> incidence_thr;
   std::vector<std::uint64_t> remission_thr;
-  std::vector<std::uint64_t> condition_change_bound_thr;
+  std::vector<std::uint64_t> condition_change_thr;
   std::vector<MeasureSpec> measures;
   std::vector<std::uint32_t> service_thr;
   std::vector<std::uint8_t> practice_tier;

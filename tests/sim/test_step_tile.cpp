@@ -124,7 +124,7 @@ struct EmbeddedStepTables {
     t.death_thr = step.death_thr.data();
     t.death_serious_thr = step.death_serious_thr.data();
     t.conception_thr = step.conception_thr.data();
-    t.condition_change_bound_thr = step.condition_change_bound_thr.data();
+    t.condition_change_thr = step.condition_change_thr.data();
     t.incidence_thr = step.incidence_thr.data();
     t.default_thr = step.default_thr.data();
     t.contract_first = step.contract_first.data();
@@ -246,7 +246,7 @@ TEST(QuietMonths, EveryLevelDoesWhatAdvanceDoes) {
         const bool enrolled = before.status[i] & kEnrolled;
         d.out[0][j] = word_near(gen, serious ? t.death_serious_thr[age] : t.death_thr[age]);
         d.out[1][j] = word_near(gen, enrolled ? t.disenroll_thr : t.reenroll_thr);
-        d.out[2][j] = word_near(gen, t.condition_change_bound_thr[age]);
+        d.out[2][j] = word_near(gen, t.condition_change_thr[condition_change_index(age, before.conditions[i])]);
         d.out[3][j] = word_near(gen, t.ed_thr[serious ? 4 : 0]);
         d.out[0][64 + j] = word_near(gen, t.inpatient_thr[serious ? 1 : 0]);
         d.out[1][64 + j] = word_near(gen, t.conception_thr[age]);

@@ -105,6 +105,26 @@ class EnrollmentHistory {
   std::uint64_t m_bits = 0;   ///< bit j - 1: enrolled j months back
 };
 
+/// Conditions of a living member at the start: each at its prevalence by age, on words 0-3 of
+/// the member's History block 0 and words 0-1 of block 1.
+PHSIM_HD inline std::uint8_t start_conditions(const RandomBlock& b0, const RandomBlock& b1,
+                                              const std::uint64_t* prevalence_thr, int age) {
+  const std::uint32_t words[kConditionCount] = {b0.v[0], b0.v[1], b0.v[2], b0.v[3], b1.v[0], b1.v[1]};
+  std::uint8_t conditions = 0;
+  for (int c = 1; c <= kConditionCount; ++c) {
+    if (below(words[c - 1], prevalence_thr[(c - 1) * (kMaxAgeYears + 1) + age])) {
+      conditions |= condition_bit(static_cast<Condition>(c));
+    }
+  }
+  return conditions;
+}
+
+/// Whole years of a member's age at the start month, as the history indexes its tables.
+PHSIM_HD inline int start_age_years(const MemberView& m, std::uint64_t i, std::int32_t start_month) {
+  const int age = (start_month - m.birth_month[i]) / 12;
+  return age > kMaxAgeYears ? kMaxAgeYears : age;
+}
+
 /// Initializes the dynamic fields of every slot (empty slots get zeros).
 struct InitializeHistory {
   MemberView m_m;
@@ -128,18 +148,11 @@ struct InitializeHistory {
     const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, t.rng_replicate);
     const RandomBlock b0 = rng.block(0), b1 = rng.block(1), b2 = rng.block(2);
     const int age_months = m_start_month - m.birth_month[i];
-    int age = age_months / 12;
-    if (age > kMaxAgeYears) age = kMaxAgeYears;
+    const int age = start_age_years(m, i, m_start_month);
     const bool female = m.sex[i] == static_cast<std::uint8_t>(Sex::Female);
 
-    std::uint8_t conditions = 0, clinical = 0;
-    const std::uint32_t prevalence_words[kConditionCount] = {b0.v[0], b0.v[1], b0.v[2],
-                                                             b0.v[3], b1.v[0], b1.v[1]};
-    for (int c = 1; c <= kConditionCount; ++c) {
-      if (below(prevalence_words[c - 1], m_h.prevalence_thr[(c - 1) * (kMaxAgeYears + 1) + age])) {
-        conditions |= condition_bit(static_cast<Condition>(c));
-      }
-    }
+    const std::uint8_t conditions = start_conditions(b0, b1, m_h.prevalence_thr, age);
+    std::uint8_t clinical = 0;
     if (conditions & condition_bit(Condition::SeriousIllness)) {
       clinical |= static_cast<std::uint8_t>(
           sample_cumulative(t.serious_type_cum, kSeriousTypeCount, b1.v[2]) << kSeriousTypeShift);

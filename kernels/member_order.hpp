@@ -11,6 +11,7 @@
 /// warp-aggregated tally atomics on one cell.
 #include <cstdint>
 
+#include "kernels/history.hpp"
 #include "kernels/member.hpp"
 #include "kernels/platform.hpp"
 #include "kernels/synthesis.hpp"
@@ -34,7 +35,7 @@ inline constexpr int kOrderReplicateBits = 20;
 /// state and the order before it: the same on every backend and thread count.
 PHSIM_HD inline std::uint64_t member_order_key(const MemberView& m, std::uint64_t index,
                                                std::uint64_t capacity, std::uint64_t first_replicate,
-                                               std::int32_t month) {
+                                               std::int32_t month, std::uint8_t conditions) {
   const std::uint64_t replicate = index / capacity - first_replicate;
   const std::uint8_t status = m.status[index];
   if (!(status & kAlive)) {
@@ -45,8 +46,15 @@ PHSIM_HD inline std::uint64_t member_order_key(const MemberView& m, std::uint64_
   const int age = age_months / 12 > kMaxAgeYears ? kMaxAgeYears : age_months / 12;
   return replicate << 44 | static_cast<std::uint64_t>((status & kEnrolled) ? 0 : 1) << 41 |
          static_cast<std::uint64_t>(m.sex[index] == static_cast<std::uint8_t>(Sex::Male) ? 1 : 0) << 40 |
-         static_cast<std::uint64_t>(age) << 33 | static_cast<std::uint64_t>(m.conditions[index] & 0x3fu) << 27 |
+         static_cast<std::uint64_t>(age) << 33 | static_cast<std::uint64_t>(conditions & 0x3fu) << 27 |
          static_cast<std::uint64_t>(m.contract[index]) << 11 | static_cast<std::uint64_t>(age_months % 12) << 7;
+}
+
+/// The key with the slot's own conditions.
+PHSIM_HD inline std::uint64_t member_order_key(const MemberView& m, std::uint64_t index,
+                                               std::uint64_t capacity, std::uint64_t first_replicate,
+                                               std::int32_t month) {
+  return member_order_key(m, index, capacity, first_replicate, month, m.conditions[index]);
 }
 
 /// Writes the order keys of the slots [first, first + n), which begin replicate
@@ -58,9 +66,21 @@ struct MemberOrderKeys {
   std::int32_t m_month;
   std::uint64_t* m_keys;      ///< [n]
   std::uint32_t* m_position;  ///< [n] slot - first
+  /// Before the history (m_month its start): the key holds the conditions InitializeHistory
+  /// will draw for each living member (start_conditions), so that one sort lays out the slots
+  /// as sorting again after the history would. Null: the slots' own conditions.
+  const std::uint64_t* m_prevalence_thr = nullptr;
+  const StepTablesView* m_tables = nullptr;  ///< [replicate]: their rng_replicate
+  std::uint32_t m_seed = 0;
 
   PHSIM_HD void operator()(std::uint64_t j) const {
-    m_keys[j] = member_order_key(m_members, m_first + j, m_capacity, m_first / m_capacity, m_month);
+    const std::uint64_t i = m_first + j;
+    std::uint8_t conditions = m_members.conditions[i];
+    if (m_prevalence_thr && (m_members.status[i] & kAlive)) {
+      const Philox rng(m_seed, RngStream::History, m_members.member_id[i], 0u, m_tables[i / m_capacity].rng_replicate);
+      conditions = start_conditions(rng.block(0), rng.block(1), m_prevalence_thr, start_age_years(m_members, i, m_month));
+    }
+    m_keys[j] = member_order_key(m_members, i, m_capacity, m_first / m_capacity, m_month, conditions);
     m_position[j] = static_cast<std::uint32_t>(j);
   }
 };

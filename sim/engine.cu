@@ -272,17 +272,15 @@ class ThrustEngine final : public Engine {
     const thrust::device_vector<std::uint64_t> bridge_in = to_device(history.bridge_in_thr);
     const thrust::device_vector<std::uint64_t> bridge_out = to_device(history.bridge_out_thr);
     const std::vector<MeasureSpec>& specs = step.front().measures;  // the same in every set
-    // Sorted twice: here, while only the synthesized fields hold data, which moves few arrays
-    // however far; after the history, with the conditions in the key, members move only within
-    // their group (sex, age), which keeps the gathers in cache.
-    order_members(m_just_synthesized);
-    m_just_synthesized = false;
     const HistoryTablesView h{raw(prevalence), raw(bridge_in), raw(bridge_out),
                               history.bp_controlled_thr, history.a1c_poor_thr,
                               history_measure_mask(specs.data(), static_cast<std::uint32_t>(specs.size()))};
+    // Sorted once, before the history, with the conditions it will draw in the key: after
+    // synthesis only the synthesized fields hold data, so few arrays move.
+    order_members(m_just_synthesized, h.prevalence_thr);
+    m_just_synthesized = false;
     for_each_slot(InitializeHistory{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity,
                                     m_start_month});
-    order_members(false);
   }
 
   void set_step_tables(const std::vector<StepTables>& step) override {
@@ -481,12 +479,14 @@ class ThrustEngine final : public Engine {
 
   /// Sorts each replicate's slots by member_order_key at the start month, moving every member array
   /// with them (only the synthesized ones when `synthesized_only`: the others are still zero);
+  /// with `prevalence_thr` (before the history), the key's conditions are those the history
+  /// will draw (MemberOrderKeys);
   /// free slots stay at the segment's tail. Done at the start, not again: the groups
   /// age together, so the order holds up (re-sorting every January cost more time on the CPU
   /// than it saved; bench/RESULTS.md). Replicates are sorted in chunks of at most
   /// EngineOptions::order_chunk_slots slots (one replicate when a segment is larger), which
   /// bounds the scratch memory to 16 bytes per slot of a chunk.
-  void order_members(bool synthesized_only) {
+  void order_members(bool synthesized_only, const std::uint64_t* prevalence_thr) {
     if (!m_options.order_members) return;
     const NvtxRange range("phsim order members");
     const std::uint64_t capacity = m_layout.capacity, n = m_state.size();
@@ -500,7 +500,8 @@ class ThrustEngine final : public Engine {
       const std::uint64_t first = r * capacity;
       const auto len = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(per_chunk, m_replicates - r) * capacity);
       thrust::for_each_n(thrust::device, thrust::counting_iterator<std::uint64_t>(0), len,
-                         MemberOrderKeys{m_state.view(), first, capacity, m_start_month, raw(keys), raw(position)});
+                         MemberOrderKeys{m_state.view(), first, capacity, m_start_month, raw(keys), raw(position),
+                                         prevalence_thr, raw(m_views), m_seed});
       thrust::stable_sort_by_key(thrust::device, keys.begin(), keys.begin() + len, position.begin());
 #define PHSIM_ORDER_FIELD(T, name, extent, doc)                                                    \
       static_assert(sizeof(T) <= sizeof(std::uint32_t), "order_members: buffer too small");       \

@@ -99,12 +99,17 @@ PHSIM_HD inline void start_measurement_year(const MemberView& m, const StepTable
   }
 }
 
-/// Every measure state of a member with no history: 0, or "none" for lookback measures.
+/// State of measure k (of the n in `specs`) of a member with no history: 0, or "none" for a
+/// lookback measure.
+PHSIM_HD inline std::uint8_t empty_measure_state(const MeasureSpec* specs, std::uint32_t n, std::uint32_t k) {
+  return k < n && specs[k].window == WindowKind::Lookback ? kLookbackNone : 0;
+}
+
+/// Every measure state of a member with no history (empty_measure_state).
 PHSIM_HD inline void clear_measure_states(const MemberView& m, const StepTablesView& t,
                                           std::uint64_t i) {
   for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
-    const bool lookback = k < t.n_measures && t.measures[k].window == WindowKind::Lookback;
-    m.measure_state[k * m.stride + i] = lookback ? kLookbackNone : 0;
+    m.measure_state[k * m.stride + i] = empty_measure_state(t.measures, t.n_measures, k);
   }
 }
 

@@ -125,7 +125,10 @@ PHSIM_HD inline int start_age_years(const MemberView& m, std::uint64_t i, std::i
   return age > kMaxAgeYears ? kMaxAgeYears : age;
 }
 
-/// Initializes the dynamic fields of every slot (empty slots get zeros).
+/// Initializes the dynamic fields of every slot (empty slots get zeros), the measure states
+/// excepted: the caller first fills each measure's array with its empty_measure_state (one
+/// fill streams through an array; writing every array slot by slot did not), and this writes
+/// the states that the service history changes.
 struct InitializeHistory {
   MemberView m_m;
   const StepTablesView* m_tables;  ///< [replicate]
@@ -142,7 +145,6 @@ struct InitializeHistory {
     m.conditions[i] = 0;
     m.clinical[i] = 0;
     m.pregnancy[i] = 0;
-    clear_measure_states(m, t, i);
     if (!(m.status[i] & kAlive)) return;
 
     const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, t.rng_replicate);

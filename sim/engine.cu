@@ -279,6 +279,12 @@ class ThrustEngine final : public Engine {
     // synthesis only the synthesized fields hold data, so few arrays move.
     order_members(m_just_synthesized, h.prevalence_thr);
     m_just_synthesized = false;
+    const std::uint64_t n = m_state.size();
+    for (std::uint32_t k = 0; k < kMaxMeasures; ++k) {
+      const auto first = m_state.measure_state.begin() + static_cast<std::ptrdiff_t>(k * n);
+      thrust::fill(thrust::device, first, first + static_cast<std::ptrdiff_t>(n),
+                   empty_measure_state(specs.data(), static_cast<std::uint32_t>(specs.size()), k));
+    }
     for_each_slot(InitializeHistory{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity,
                                     m_start_month});
   }

@@ -39,7 +39,7 @@ struct HistoryTablesView {
 
 /// Bit k set for each measure k whose state before the start can depend on the service
 /// history: lookback screenings, counts in age windows and since a birthday, and prenatal
-/// follow-up pending at the start. The others start from clear_measure_states().
+/// follow-up pending at the start. The others start from empty_measure_state().
 PHSIM_HD inline std::uint32_t history_measure_mask(const MeasureSpec* specs, std::uint32_t n) {
   std::uint32_t mask = 0;
   for (std::uint32_t k = 0; k < n; ++k) {
@@ -177,7 +177,7 @@ struct InitializeHistory {
     EnrollmentHistory history(rng, m_h, t, (m.status[i] & kEnrolled) != 0, age_months);
 
     // Service history in the months the member was enrolled, for the measures that have one
-    // (the others keep the states written by clear_measure_states).
+    // (the others keep their empty_measure_state, which the caller filled in).
     const std::uint64_t row =
         service_index(0, m.contract[i], m.race[i], t.practice_tier[m.practice[i]], t.n_measures);
     const int age_dec_prev = age_months - 1;  // age at Dec 31 of the year before the start

@@ -142,28 +142,22 @@ void quiet_months(const MemberView& m, const StepTablesView& t, std::int32_t mon
   for (std::uint32_t j = whole; j < n; ++j) quiet_slot(m, t, month, begin, j, dynamics, lanes, intervening, q);
 }
 
-bool quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,
-                 std::uint64_t begin, std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services,
-                 const ServiceLanes& lanes, SimdLevel level) {
-  const std::uint32_t width = vector_lanes(level), whole = n - n % width;
-  if (width == 1) return false;
+std::uint32_t quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,
+                          std::uint64_t begin, std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services,
+                          const ServiceLanes& lanes, SimdLevel level) {
+  const std::uint32_t width = vector_lanes(level);
+  if (width == 1) return 0;
   for (std::uint32_t g = 0; g * kGroupSlots < n; ++g) {
     if (!q.group_relevant[g]) continue;
     for (std::uint32_t b = service_blocks(t, q.group_relevant[g]); b; b &= b - 1u) {
-      if (lanes.at[lowest_set_bit(b)][g] == kNoLane) return false;
+      if (lanes.at[lowest_set_bit(b)][g] == kNoLane) return 0;
     }
   }
 #if PHSIM_X86_SIMD
   if (width == Avx512Lanes::kLanes) avx512::quiet_walks_vector(m, t, seed, month, begin, n, q, services, lanes);
   if (width == Avx2Lanes::kLanes) avx2::quiet_walks_vector(m, t, seed, month, begin, n, q, services, lanes);
 #endif
-  for (std::uint32_t j = whole; j < n; ++j) {
-    if (!q.relevant[j]) continue;
-    const std::uint64_t i = begin + j;
-    TileServiceDraws draws(services, lanes, j, seed, m.member_id[i], static_cast<std::uint32_t>(month), t.rng_replicate);
-    update_member_measures(m, t, i, MeasureWork{quiet_context(m, i, month), q.relevant[j], 0}, draws);
-  }
-  return true;
+  return n - n % width;
 }
 
 }  // namespace phsim

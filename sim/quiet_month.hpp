@@ -99,12 +99,12 @@ class TileServiceDraws {
 /// quiet_months sets it), 16 slots at a time with AVX-512 or 8 with AVX2, measure by measure:
 /// the states update_member_measures would give them.
 /// Service block b of slot begin + j is at lane lanes.lane(b, j) of `services` (all slots of
-/// replicate t.rng_replicate under `seed`). Returns false, doing nothing, without AVX2 (CPU or
-/// `level`) or when a block their measures read was not computed: the caller then walks them
-/// one by one.
-bool quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,
-                 std::uint64_t begin, std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services,
-                 const ServiceLanes& lanes, SimdLevel level);
+/// replicate t.rng_replicate under `seed`). Returns w: it walked the quiet slots of [0, w), the
+/// whole vectors of the n slots; the caller walks the rest one by one. w is 0, nothing done,
+/// without AVX2 (CPU or `level`) or when a block their measures read was not computed.
+std::uint32_t quiet_walks(const MemberView& m, const StepTablesView& t, std::uint32_t seed, std::int32_t month,
+                          std::uint64_t begin, std::uint32_t n, const QuietLanes& q, const PhiloxBatch& services,
+                          const ServiceLanes& lanes, SimdLevel level);
 
 /// The measure context of a quiet slot after quiet_months (no event this month).
 inline MeasureContext quiet_context(const MemberView& m, std::uint64_t i, std::int32_t month) {

@@ -137,16 +137,17 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
   if (!any_walk) return;
   compute_philox_batch(s.services, f.m_seed, RngStream::Service, s.level);
 
-  if (!(one_replicate && quiet_walks(m, f.tables(begin), f.m_seed, f.m_month, begin, n, s.quiet, s.services,
-                                     s.service_lanes, s.level))) {
-    for (std::uint32_t j = 0; j < n; ++j) {
-      if (!s.quiet.relevant[j]) continue;
-      StepTileScratch::Walk& walk = s.walks[walks++];
-      walk.j = j;
-      walk.work.ctx = quiet_context(m, begin + j, f.m_month);
-      walk.work.relevant = s.quiet.relevant[j];
-      walk.work.reach = 0;
-    }
+  const std::uint32_t walked =
+      one_replicate ? quiet_walks(m, f.tables(begin), f.m_seed, f.m_month, begin, n, s.quiet, s.services,
+                                  s.service_lanes, s.level)
+                    : 0;
+  for (std::uint32_t j = walked; j < n; ++j) {
+    if (!s.quiet.relevant[j]) continue;
+    StepTileScratch::Walk& walk = s.walks[walks++];
+    walk.j = j;
+    walk.work.ctx = quiet_context(m, begin + j, f.m_month);
+    walk.work.relevant = s.quiet.relevant[j];
+    walk.work.reach = 0;
   }
   for (std::uint32_t w = 0; w < walks; ++w) {
     const StepTileScratch::Walk& walk = s.walks[w];

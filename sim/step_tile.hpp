@@ -72,14 +72,20 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
   const auto n = static_cast<std::uint32_t>(end - begin);
   constexpr std::uint8_t kBlock2Conditions =
       condition_bit(Condition::MentalIllness) | condition_bit(Condition::SubstanceUse);
+  // Without branches: as enrollment, deaths and conditions mix the groups over the months,
+  // branches on them would be mispredicted more and more.
   std::uint32_t alive = 0, block2_groups = 0;
-  for (std::uint32_t j = 0; j < n; ++j) {
-    const std::uint8_t status = m.status[begin + j];
-    const std::uint32_t bit = status & kAlive;
-    alive |= bit;
-    s.id[j] = bit ? m.member_id[begin + j] : 0u;  // (an empty slot's block is never read)
-    const bool block2 = (status & (kAlive | kEnrolled)) == (kAlive | kEnrolled) && (m.conditions[begin + j] & kBlock2Conditions);
-    block2_groups |= block2 ? 1u << (j / kGroupSlots) : 0u;
+  for (std::uint32_t g = 0; g * kGroupSlots < n; ++g) {
+    std::uint32_t block2 = 0;
+    for (std::uint32_t j = g * kGroupSlots; j < std::min(n, (g + 1) * kGroupSlots); ++j) {
+      const std::uint32_t status = m.status[begin + j];
+      const std::uint32_t bit = status & kAlive;
+      alive |= bit;
+      s.id[j] = m.member_id[begin + j] & (0u - bit);  // (an empty slot's block is never read)
+      block2 |= static_cast<std::uint32_t>((status & (kAlive | kEnrolled)) == (kAlive | kEnrolled)) &
+                static_cast<std::uint32_t>((m.conditions[begin + j] & kBlock2Conditions) != 0);
+    }
+    block2_groups |= block2 << g;
   }
   if (!alive) return;
   for (std::uint32_t j = n; j < kStepTileSlots; ++j) s.id[j] = 0;

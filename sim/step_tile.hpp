@@ -131,13 +131,14 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
 
   s.services.n = 0;
   bool any_walk = false;
+  std::fill_n(&s.service_lanes.at[0][0], kServiceBlocks * kTileGroups, kNoLane);
   for (std::uint32_t g = 0; g < kTileGroups; ++g) {
     // (service_blocks reads ratio_mask: the same in every replicate)
-    const std::uint32_t blocks = relevant[g] ? service_blocks(f.tables(begin), relevant[g]) : 0u;
+    const std::uint32_t blocks = service_blocks(f.tables(begin), relevant[g]);
     any_walk |= blocks != 0;
-    for (std::uint32_t b = 0; b < kServiceBlocks; ++b) {
-      s.service_lanes.at[b][g] = blocks & (1u << b) ? queue_tile_block(s, month, b, g * kGroupSlots, kGroupSlots, s.services)
-                                                  : kNoLane;
+    for (std::uint32_t bits = blocks; bits; bits &= bits - 1u) {
+      const std::uint32_t b = lowest_set_bit(bits);
+      s.service_lanes.at[b][g] = queue_tile_block(s, month, b, g * kGroupSlots, kGroupSlots, s.services);
     }
   }
   if (!any_walk) return;

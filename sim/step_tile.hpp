@@ -108,7 +108,6 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
     s.quiet.none(m.status + begin, n);
   }
 
-  for (std::uint32_t j = 0; j < n; j += 64) prefetch_measure_states(m, begin + j, f.m_tables->n_measures);
   std::uint32_t walks = 0;
   std::uint32_t relevant[kTileGroups] = {};
   for (std::uint32_t g = 0; g * kGroupSlots < n; ++g) {
@@ -126,6 +125,16 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
       walk.j = j;
       relevant[g] |= walk.work.relevant;
       ++walks;
+    }
+  }
+  // The next tile's lines of the measures this one walks (its neighbours in the order walk
+  // much the same ones).
+  std::uint32_t tile_measures = 0;
+  for (std::uint32_t g = 0; g < kTileGroups; ++g) tile_measures |= relevant[g];
+  if (begin + kPrefetchSlots + kStepTileSlots <= m.stride) {
+    for (std::uint32_t bits = tile_measures; bits; bits &= bits - 1u) {
+      const std::uint8_t* const next = m.measure_state + lowest_set_bit(bits) * m.stride + begin + kPrefetchSlots;
+      for (std::uint32_t j = 0; j < kStepTileSlots; j += 64) __builtin_prefetch(next + j);
     }
   }
 

@@ -199,7 +199,13 @@ ServiceModel calibrate_service_model(const ReferenceData& d, const SynthesisTabl
 
   s.base_logit.assign(K, 0.0);
   s.calibration.assign(K, CalibrationResult{});
-  for (std::size_t k = 0; k < K; ++k) {
+  // Measures calibrate independently (each its own curve and solve), so in parallel, with the
+  // same results: most of a small run's setup.
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+  for (std::int64_t kk = 0; kk < static_cast<std::int64_t>(K); ++kk) {
+    const auto k = static_cast<std::size_t>(kk);
     const Measure& m = d.measures[k];
     if (std::isnan(m.reference_rate_percent)) continue;
     std::vector<OffsetWeight> groups;

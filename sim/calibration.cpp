@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace phsim {
 
@@ -20,20 +21,38 @@ double binomial_at_least(int n, double p, int k) {
   return std::clamp(1.0 - below, 0.0, 1.0);
 }
 
-double poisson_binomial_at_least(const std::vector<double>& q, int k) {
+namespace {
+
+/// P(X >= k) for X the number of successes of trials with probabilities scale × q[i]
+/// (scale 1: q itself). dist[x] = P(x successes so far), x capped at k (k or more); on the
+/// stack for the counts measures ask for (the calibration calls this millions of times).
+double poisson_binomial_at_least(const std::vector<double>& q, double scale, int k) {
   if (k <= 0) return 1.0;
-  // dist[x] = P(x successes so far), x capped at k (k or more).
-  std::vector<double> dist(static_cast<std::size_t>(k) + 1, 0.0);
+  constexpr int kOnStack = 32;
+  double stack[kOnStack + 1];
+  std::vector<double> heap;
+  double* dist = stack;
+  if (k > kOnStack) {
+    heap.assign(static_cast<std::size_t>(k) + 1, 0.0);
+    dist = heap.data();
+  }
+  std::fill(dist, dist + k + 1, 0.0);
   dist[0] = 1.0;
-  for (double qi : q) {
-    for (int x = k; x >= 0; --x) {
-      const auto i = static_cast<std::size_t>(x);
-      const double stay = x == k ? dist[i] : dist[i] * (1.0 - qi);
-      const double from_below = x > 0 ? dist[i - 1] * qi : 0.0;
+  for (const double x : q) {
+    const double qi = x * scale;
+    for (int i = k; i >= 0; --i) {
+      const double stay = i == k ? dist[i] : dist[i] * (1.0 - qi);
+      const double from_below = i > 0 ? dist[i - 1] * qi : 0.0;
       dist[i] = stay + from_below;
     }
   }
-  return std::clamp(dist[static_cast<std::size_t>(k)], 0.0, 1.0);
+  return std::clamp(dist[k], 0.0, 1.0);
+}
+
+}  // namespace
+
+double poisson_binomial_at_least(const std::vector<double>& q, int k) {
+  return poisson_binomial_at_least(q, 1.0, k);
 }
 
 double enrolled_after(const RateContext& ctx, int months) {
@@ -123,11 +142,9 @@ double rate_for_monthly_probability(const MeasureSpec& s, double p, const RateCo
   switch (s.kind) {
     case MeasureKind::CountInWindow: {
       double num = 0, den = 0;
-      std::vector<double> q;
       for (const auto& profile : profiles) {
-        q.assign(profile.enrolled.begin(), profile.enrolled.end());
-        for (double& x : q) x *= p;
-        num += profile.weight * poisson_binomial_at_least(q, s.min_services);
+        // (trial i: enrolled[i] × p)
+        num += profile.weight * poisson_binomial_at_least(profile.enrolled, p, s.min_services);
         den += profile.weight;
       }
       return den > 0 ? num / den : 0.0;
@@ -161,21 +178,26 @@ double rate_for_monthly_probability(const MeasureSpec& s, double p, const RateCo
 CalibrationResult solve_base_logit(const MeasureSpec& spec, double target,
                                    const std::vector<OffsetWeight>& groups,
                                    const RateContext& ctx) {
-  // Rate as a function of log-odds, tabulated once; groups interpolate linearly in it.
+  // Rate as a function of log-odds on a fine grid; groups interpolate linearly in it. A grid
+  // point is computed when first read (the solve reads a part of the grid): the same values as
+  // tabulating it all.
   constexpr double kLo = -30.0, kHi = 20.0;
   constexpr int kGrid = 4001;
   constexpr double kStep = (kHi - kLo) / (kGrid - 1);
-  std::vector<double> curve(kGrid);
+  std::vector<double> curve(kGrid, std::numeric_limits<double>::quiet_NaN());
   const std::vector<ExposureProfile> profiles =
       spec.kind == MeasureKind::CountInWindow ? exposure_profiles(spec, ctx) : std::vector<ExposureProfile>{};
-  for (int g = 0; g < kGrid; ++g) {
-    curve[static_cast<std::size_t>(g)] = rate_for_monthly_probability(spec, logistic(kLo + g * kStep), ctx, profiles);
-  }
+  const auto point = [&](std::size_t g) {
+    if (std::isnan(curve[g])) {
+      curve[g] = rate_for_monthly_probability(spec, logistic(kLo + static_cast<int>(g) * kStep), ctx, profiles);
+    }
+    return curve[g];
+  };
   const auto rate_of_logit = [&](double x) {
     const double pos = std::clamp((x - kLo) / kStep, 0.0, kGrid - 1.000001);
     const auto g = static_cast<std::size_t>(pos);
     const double f = pos - static_cast<double>(g);
-    return curve[g] * (1 - f) + curve[g + 1] * f;
+    return point(g) * (1 - f) + point(g + 1) * f;
   };
   double total = 0.0;
   for (const auto& g : groups) total += g.weight;

@@ -156,6 +156,8 @@ std::uint32_t quiet_walks(const MemberView& m, const StepTablesView& t, std::uin
 #if PHSIM_X86_SIMD
   if (width == Avx512Lanes::kLanes) avx512::quiet_walks_vector(m, t, seed, month, begin, n, q, services, lanes);
   if (width == Avx2Lanes::kLanes) avx2::quiet_walks_vector(m, t, seed, month, begin, n, q, services, lanes);
+#else
+  (void)m, (void)seed, (void)month, (void)begin, (void)services;  // (no vector level: width is 1)
 #endif
   return n - n % width;
 }

@@ -59,10 +59,23 @@ PHSIM_HD inline int count_set_bits(std::uint32_t mask) {
 inline constexpr std::uint64_t kPrefetchSlots = 4 * 64;
 
 /// On the CPU, once per 64 slots (one line of each measure's array), asks for the lines of the
-/// first `n` measure arrays kPrefetchSlots slots ahead. The states are one array per measure,
-/// read sparsely (only the measures a member can change or count in), which the hardware
-/// prefetcher does not follow. Changes no value; nothing on a GPU, where a warp's lanes read
-/// consecutive bytes of one array.
+/// measure arrays in `measures` (bit k: measure k) kPrefetchSlots slots ahead. The states are
+/// one array per measure, read sparsely (only the measures a member can change or count in),
+/// which the hardware prefetcher does not follow. Changes no value; nothing on a GPU, where a
+/// warp's lanes read consecutive bytes of one array.
+PHSIM_HD inline void prefetch_measure_states_of(const MemberView& m, std::uint64_t i, std::uint32_t measures) {
+#if !defined(__CUDA_ARCH__)
+  if ((i & 63u) != 0 || i + kPrefetchSlots >= m.stride) return;
+  for (; measures; measures &= measures - 1u) {
+    __builtin_prefetch(m.measure_state + lowest_set_bit(measures) * m.stride + i + kPrefetchSlots);
+  }
+#else
+  (void)m, (void)i, (void)measures;
+#endif
+}
+
+/// prefetch_measure_states_of the first `n` measures, by a plain count (the tally's loops ran
+/// 10% slower walking the bits of a full mask).
 PHSIM_HD inline void prefetch_measure_states(const MemberView& m, std::uint64_t i, std::uint32_t n) {
 #if !defined(__CUDA_ARCH__)
   if ((i & 63u) != 0 || i + kPrefetchSlots >= m.stride) return;

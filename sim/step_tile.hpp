@@ -5,6 +5,7 @@
 /// done together (sim/quiet_month.hpp), and the others go through StepMember::advance. Same
 /// words, same results as StepMember::operator() (tested); CPU backend only.
 #include <algorithm>
+#include <iterator>
 #include <cstdint>
 #include <cstring>
 
@@ -131,16 +132,11 @@ inline std::uint16_t queue_tile_block(const StepTileScratch& s, std::uint32_t mo
   // much the same ones).
   std::uint32_t tile_measures = 0;
   for (std::uint32_t g = 0; g < kTileGroups; ++g) tile_measures |= relevant[g];
-  if (begin + kPrefetchSlots + kStepTileSlots <= m.stride) {
-    for (std::uint32_t bits = tile_measures; bits; bits &= bits - 1u) {
-      const std::uint8_t* const next = m.measure_state + lowest_set_bit(bits) * m.stride + begin + kPrefetchSlots;
-      for (std::uint32_t j = 0; j < kStepTileSlots; j += 64) __builtin_prefetch(next + j);
-    }
-  }
+  for (std::uint32_t j = 0; j < n; j += 64) prefetch_measure_states_of(m, begin + j, tile_measures);
 
   s.services.n = 0;
   bool any_walk = false;
-  std::fill_n(&s.service_lanes.at[0][0], kServiceBlocks * kTileGroups, kNoLane);
+  for (auto& block : s.service_lanes.at) std::fill(std::begin(block), std::end(block), kNoLane);
   for (std::uint32_t g = 0; g < kTileGroups; ++g) {
     // (service_blocks reads ratio_mask: the same in every replicate)
     const std::uint32_t blocks = service_blocks(f.tables(begin), relevant[g]);

@@ -78,6 +78,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
   const PolicySettings policy;
   const PolicyTables policy_tables = make_policy_tables(policy, data);
   std::vector<PolicyState> states(static_cast<std::size_t>(o.replicates), initial_policy_state(policy_tables, data));
+  const double births_before = engine.seconds_in_births();
   for (int m = 0; m < o.months; ++m) {
     t0 = std::chrono::steady_clock::now();
     engine.step_month(start + m);
@@ -100,6 +101,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
       r.seconds_policy += since(t0);
     }
   }
+  r.seconds_births = engine.seconds_in_births() - births_before;
   // Member-months of the population asked for (enrolled members per replicate x months); the
   // pool and newborn room add work that this figure does not credit.
   r.member_months = static_cast<double>(o.members) * o.replicates * o.months;
@@ -128,6 +130,7 @@ std::string to_json(const BenchmarkResult& r) {
      << ", \"bytes_total\": " << r.bytes_total << ", \"member_months\": " << r.member_months
      << ", \"seconds_setup\": " << r.seconds_setup << ", \"seconds_synthesis\": " << r.seconds_synthesis
      << ", \"seconds_history\": " << r.seconds_history << ", \"seconds_step\": " << r.seconds_step
+     << ", \"seconds_births\": " << r.seconds_births
      << ", \"seconds_tally\": " << r.seconds_tally << ", \"seconds_policy\": " << r.seconds_policy
      << ", \"seconds_output\": " << r.seconds_output
      << ", \"bytes_moved_per_member_month\": " << r.bytes_moved_per_member_month
@@ -144,7 +147,7 @@ std::string to_text(const BenchmarkResult& r) {
                 "phsim bench: %llu members x %d replicate(s) x %d months on %s (%s, %d thread(s)), members in %s order, random blocks %s\n"
                 "  member-months/s  %.4g\n"
                 "  state            %llu bytes per member slot, %llu slots, %.1f MiB\n"
-                "  time             setup %.3f s (synthesis %.3f s, history %.3f s) | step %.3f s |"
+                "  time             setup %.3f s (synthesis %.3f s, history %.3f s) | step %.3f s (births %.3f s) |"
                 " tally %.3f s | policy %.3f s | output %.3f s\n"
                 "  memory traffic   %.0f bytes per member-month (model: state read and written monthly)\n"
                 "  roofline         %.3g%% of %.4g GB/s (%s)\n",
@@ -152,7 +155,7 @@ std::string to_text(const BenchmarkResult& r) {
                 r.options.months, r.backend.c_str(), r.device.c_str(), r.threads,
                 r.engine.order_members ? "grouped" : "id", r.draws.c_str(), r.member_months_per_s, static_cast<unsigned long long>(r.bytes_per_member),
                 static_cast<unsigned long long>(r.slots), static_cast<double>(r.bytes_total) / (1 << 20),
-                r.seconds_setup, r.seconds_synthesis, r.seconds_history, r.seconds_step,
+                r.seconds_setup, r.seconds_synthesis, r.seconds_history, r.seconds_step, r.seconds_births,
                 r.seconds_tally, r.seconds_policy, r.seconds_output,
                 r.bytes_moved_per_member_month, 100.0 * r.roofline_fraction,
                 r.roofline_bandwidth() / 1e9,

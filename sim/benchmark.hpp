@@ -29,6 +29,7 @@ struct BenchmarkResult {
   double seconds_synthesis = 0;       ///< of which: allocating and synthesizing the members
   double seconds_history = 0;         ///< of which: conditions and service history at the start
   double seconds_step = 0;            ///< monthly steps (births included)
+  double seconds_births = 0;          ///< of which: creating the newborns after each month's pass
   double seconds_tally = 0;           ///< year-end tallies
   double seconds_policy = 0;          ///< host policy engine and next year's tables
   double seconds_output = 0;          ///< writing results (not part of the benchmark: 0)

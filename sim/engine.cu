@@ -332,8 +332,12 @@ class ThrustEngine final : public Engine {
       for_each_slot(step);
     }
 #endif
+    const auto t0 = std::chrono::steady_clock::now();
     create_newborns(month);
+    m_seconds_births += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
+
+  double seconds_in_births() const override { return m_seconds_births; }
 
   YearTallies tally_year(std::int32_t december) override {
     const NvtxRange range("phsim tally_year");
@@ -663,6 +667,7 @@ class ThrustEngine final : public Engine {
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;
   MemberExchange* m_exchange = nullptr;  ///< member sharding (not owned)
+  double m_seconds_births = 0;  ///< step_month's time in create_newborns
   bool m_just_synthesized = false;  ///< only the synthesized fields hold data (kernels/synthesis.hpp)
 };
 

@@ -151,6 +151,9 @@ class Engine {
   /// Advances every member by one month (month index, months since 1900-01), then creates
   /// the month's newborns (growing every replicate's segment when one is full).
   virtual void step_month(std::int32_t month) = 0;
+  /// Seconds step_month has spent creating newborns since the engine was made (host clock, the
+  /// device's work included): the part of a month's step that is not the per-slot pass.
+  virtual double seconds_in_births() const = 0;
 
   /// Year-end tally (after December's step) and the year's event counters; clears the
   /// counters for the next year.

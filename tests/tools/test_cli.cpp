@@ -232,6 +232,10 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   EXPECT_GT(synthesis, 0.0);
   EXPECT_GT(history, 0.0);
   EXPECT_LE(synthesis + history, setup * (1 + 1e-5));
+  // Births are part of the step, timed inside it; 40,000 members over 13 months have mothers.
+  const double births = j.at("seconds_births").get<double>();
+  EXPECT_GT(births, 0.0);
+  EXPECT_LE(births, j.at("seconds_step").get<double>() * (1 + 1e-5));
   // State per member slot within the 64-byte budget; slots: the enrolled members, the
   // ever-enrolled pool (0.31 per member) and newborn room, for both replicates.
   const double bytes = j.at("bytes_per_member").get<double>();

@@ -1,4 +1,5 @@
 // The Thrust engine, compiled once per backend (namespace phsim::cpu or phsim::cuda).
+#include <thrust/binary_search.h>
 #include <thrust/copy.h>
 #include <thrust/count.h>
 #include <thrust/execution_policy.h>
@@ -6,7 +7,9 @@
 #include <thrust/for_each.h>
 #include <thrust/gather.h>
 #include <thrust/iterator/counting_iterator.h>
+#include <thrust/sequence.h>
 #include <thrust/sort.h>
+#include <thrust/transform.h>
 
 #include <algorithm>
 #include <chrono>
@@ -198,6 +201,50 @@ struct CountEnrolled {
 
 struct IsDelivered {
   PHSIM_HD bool operator()(std::uint8_t status) const { return (status & kDeliveredThisMonth) != 0; }
+};
+
+/// A mother's key for ordering her replicate's mothers by member id: (replicate, member id).
+struct MotherKey {
+  const std::uint32_t* member_id;
+  std::uint64_t capacity;
+  PHSIM_HD std::uint64_t operator()(std::uint64_t slot) const { return (slot / capacity) << 32 | member_id[slot]; }
+};
+
+/// The newborn of the mother at position p of the keys sorted by (replicate, mother id) (order[p]:
+/// her index among the month's mothers) takes her replicate's next member id in that order;
+/// first[r]: the position of replicate r's first mother (each replicate's mothers are as many in
+/// the sorted keys as in the slot order, and the replicate is the major key).
+struct NewbornIdByRank {
+  const std::uint64_t* keys;
+  const std::uint64_t* order;
+  const std::uint64_t* first;
+  const std::uint32_t* next_id;  ///< [replicate]
+  std::uint32_t* ids;
+  PHSIM_HD void operator()(std::uint64_t p) const {
+    const std::uint64_t r = keys[p] >> 32;
+    ids[order[p]] = next_id[r] + static_cast<std::uint32_t>(p - first[r]);
+  }
+};
+
+/// Newborn j's slot: the next free slot of the mother's replicate, the replicate's mothers taking
+/// them in slot order (mothers ascending; first[r]: the index of replicate r's first mother).
+struct NewbornSlot {
+  const std::uint64_t* mothers;
+  const std::uint64_t* first;
+  const std::uint64_t* next_free;  ///< [replicate]: the first free slot
+  std::uint64_t capacity;
+  PHSIM_HD std::uint64_t operator()(std::uint64_t j) const {
+    const std::uint64_t r = mothers[j] / capacity;
+    return next_free[r] + (j - first[r]);
+  }
+};
+
+/// A slot's index after every replicate's segment grew from `old_capacity` to `capacity` slots.
+struct GrownSlot {
+  std::uint64_t old_capacity, capacity;
+  PHSIM_HD std::uint64_t operator()(std::uint64_t i) const {
+    return (i / old_capacity) * capacity + i % old_capacity;
+  }
 };
 
 class ThrustEngine final : public Engine {
@@ -532,51 +579,52 @@ class ThrustEngine final : public Engine {
 
   /// Gives each mother who delivered this month a newborn in the next free slot of her
   /// replicate, with the replicate's next member id, in slot order (deterministic). Grows every
-  /// replicate's segment when one runs out of free slots.
+  /// replicate's segment when one runs out of free slots. Only per-replicate counts cross to the
+  /// host (member sharding also exchanges the mothers' keys).
   void create_newborns(std::int32_t month) {
     const NvtxRange range("phsim births");
-    std::vector<std::uint64_t> h_mothers = delivered_slots();
-    const std::size_t k = h_mothers.size();
+    thrust::device_vector<std::uint64_t> mothers = delivered_slots();
+    const std::size_t k = mothers.size();
     if (k == 0 && !m_exchange) return;
-    thrust::device_vector<std::uint64_t> mothers = to_device(h_mothers);
-    const std::vector<std::uint32_t> ids = newborn_ids(h_mothers);
+    const std::vector<std::uint64_t> first = mothers_by_replicate(mothers);
+    const thrust::device_vector<std::uint32_t> ids = newborn_ids(mothers, first);
     if (k == 0) return;
-    std::vector<std::uint64_t> needed(m_replicates, 0);
-    for (const auto i : h_mothers) ++needed[i / m_layout.capacity];
     std::uint64_t capacity = m_layout.capacity;
     for (std::size_t r = 0; r < m_replicates; ++r) {
-      while (m_live[r] + needed[r] > capacity) capacity += capacity / 4 + 64;
+      while (m_live[r] + (first[r + 1] - first[r]) > capacity) capacity += capacity / 4 + 64;
     }
     if (capacity != m_layout.capacity) {
       const std::uint64_t old = m_layout.capacity;
       grow(capacity);
-      for (auto& i : h_mothers) i = (i / old) * capacity + i % old;
-      mothers = to_device(h_mothers);
+      thrust::transform(thrust::device, mothers.begin(), mothers.end(), mothers.begin(), GrownSlot{old, capacity});
     }
-    std::vector<std::uint64_t> slots(k);
-    for (std::size_t j = 0; j < k; ++j) {
-      const auto r = static_cast<std::size_t>(h_mothers[j] / m_layout.capacity);
-      slots[j] = r * m_layout.capacity + m_live[r]++;
+    std::vector<std::uint64_t> next_free(m_replicates);
+    for (std::size_t r = 0; r < m_replicates; ++r) {
+      next_free[r] = r * m_layout.capacity + m_live[r];
+      m_live[r] += first[r + 1] - first[r];
     }
-    const thrust::device_vector<std::uint64_t> d_slots = to_device(slots);
-    const thrust::device_vector<std::uint32_t> d_ids = to_device(ids);
+    const thrust::device_vector<std::uint64_t> d_first = to_device(first), d_next_free = to_device(next_free);
+    thrust::device_vector<std::uint64_t> slots(k);
+    thrust::transform(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
+                      thrust::counting_iterator<std::uint64_t>(k), slots.begin(),
+                      NewbornSlot{raw(mothers), raw(d_first), raw(d_next_free), m_layout.capacity});
     thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                      thrust::counting_iterator<std::uint64_t>(k),
-                     InitNewborn{m_state.view(), raw(m_views), raw(mothers), raw(d_slots),
-                                 raw(d_ids), m_seed, m_layout.capacity, month});
+                     InitNewborn{m_state.view(), raw(m_views), raw(mothers), raw(slots), raw(ids), m_seed,
+                                 m_layout.capacity, month});
   }
 
   /// Slots of the members who gave birth this month (kDeliveredThisMonth), ascending.
-  std::vector<std::uint64_t> delivered_slots() const {
+  thrust::device_vector<std::uint64_t> delivered_slots() const {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
     const auto k = static_cast<std::size_t>(
         thrust::count_if(thrust::device, m_state.status.begin(), m_state.status.end(), IsDelivered()));
-    if (k == 0) return {};
     thrust::device_vector<std::uint64_t> mothers(k);
+    if (k == 0) return mothers;
     thrust::copy_if(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                     thrust::counting_iterator<std::uint64_t>(m_state.size()), m_state.status.begin(),
                     mothers.begin(), IsDelivered());
-    return to_host(mothers);
+    return mothers;
 #else
     // Thrust's CPU copy_if allocates and fills an index buffer as long as the slots on every
     // call (6% of a run's time, mostly page faults); the status bytes are in host memory, and
@@ -595,27 +643,51 @@ class ThrustEngine final : public Engine {
         if (IsDelivered()(status[j])) out.push_back(j);
       }
     }
-    return out;
+    return to_device(out);
 #endif
   }
 
-  /// Member ids of the newborns of `mothers` (slots, ascending): each replicate's next ids in
-  /// the order of the mothers' ids (not their slots, which order_members rearranges). In a
-  /// member-sharded run the order is over every process's mothers (exchanged), so the ids are
-  /// those of a whole run.
-  std::vector<std::uint32_t> newborn_ids(const std::vector<std::uint64_t>& mothers) {
-    std::vector<std::uint32_t> ids(mothers.size());
-    const thrust::device_vector<std::uint64_t> d_mothers = to_device(mothers);
-    thrust::device_vector<std::uint32_t> d_mother_ids(mothers.size());
-    thrust::gather(thrust::device, d_mothers.begin(), d_mothers.end(), m_state.member_id.begin(),
-                   d_mother_ids.begin());
-    const std::vector<std::uint32_t> mother_ids = to_host(d_mother_ids);
-    std::vector<std::uint64_t> keys(mothers.size());  // (replicate, mother id)
-    for (std::size_t j = 0; j < mothers.size(); ++j) {
-      keys[j] = (mothers[j] / m_layout.capacity) << 32 | mother_ids[j];
-    }
-    std::vector<std::uint64_t> all = m_exchange ? m_exchange->gather_all(keys) : keys;
+  /// Where each replicate's mothers begin in `mothers` (slots ascending): replicate r's are
+  /// [first[r], first[r + 1]); replicates + 1 entries.
+  std::vector<std::uint64_t> mothers_by_replicate(const thrust::device_vector<std::uint64_t>& mothers) const {
+    std::vector<std::uint64_t> segment_starts(m_replicates + 1);
+    for (std::size_t r = 0; r <= m_replicates; ++r) segment_starts[r] = r * m_layout.capacity;
+    const thrust::device_vector<std::uint64_t> starts = to_device(segment_starts);
+    thrust::device_vector<std::uint64_t> first(starts.size());
+    thrust::lower_bound(thrust::device, mothers.begin(), mothers.end(), starts.begin(), starts.end(),
+                        first.begin());
+    return to_host(first);
+  }
+
+  /// Member ids of the newborns of `mothers` (slots, ascending; `first` as mothers_by_replicate
+  /// gives): each replicate's next ids in the order of the mothers' ids (not their slots, which
+  /// order_members rearranges), ranked on the backend. In a member-sharded run the order is over
+  /// every process's mothers (their keys exchanged), so the ids are those of a whole run.
+  thrust::device_vector<std::uint32_t> newborn_ids(const thrust::device_vector<std::uint64_t>& mothers,
+                                                   const std::vector<std::uint64_t>& first) {
+    const std::size_t k = mothers.size();
+    thrust::device_vector<std::uint64_t> keys(k);  // (replicate, mother id)
+    thrust::transform(thrust::device, mothers.begin(), mothers.end(), keys.begin(),
+                      MotherKey{raw(m_state.member_id), m_layout.capacity});
+    if (m_exchange) return newborn_ids_exchanged(to_host(keys));
+    thrust::device_vector<std::uint64_t> order(k);
+    thrust::sequence(thrust::device, order.begin(), order.end());
+    thrust::sort_by_key(thrust::device, keys.begin(), keys.end(), order.begin());
+    const thrust::device_vector<std::uint64_t> d_first = to_device(first);
+    const thrust::device_vector<std::uint32_t> next_id = to_device(m_next_id);
+    thrust::device_vector<std::uint32_t> ids(k);
+    thrust::for_each_n(thrust::device, thrust::counting_iterator<std::uint64_t>(0), k,
+                       NewbornIdByRank{raw(keys), raw(order), raw(d_first), raw(next_id), raw(ids)});
+    for (std::size_t r = 0; r < m_replicates; ++r) m_next_id[r] += static_cast<std::uint32_t>(first[r + 1] - first[r]);
+    return ids;
+  }
+
+  /// newborn_ids of a member-sharded run: the keys of every process's mothers, sorted on the
+  /// host, rank this process's.
+  thrust::device_vector<std::uint32_t> newborn_ids_exchanged(const std::vector<std::uint64_t>& keys) {
+    std::vector<std::uint64_t> all = m_exchange->gather_all(keys);
     std::sort(all.begin(), all.end());
+    std::vector<std::uint32_t> ids(keys.size());
     for (std::size_t j = 0; j < keys.size(); ++j) {
       const std::uint64_t r = keys[j] >> 32;
       const auto first_of_replicate = std::lower_bound(all.begin(), all.end(), r << 32);
@@ -627,7 +699,7 @@ class ThrustEngine final : public Engine {
       const auto to = std::lower_bound(all.begin(), all.end(), (r + 1) << 32);
       m_next_id[r] += static_cast<std::uint32_t>(to - from);
     }
-    return ids;
+    return to_device(ids);
   }
 
   /// Re-lays the member arrays with `capacity` slots per replicate (new slots empty).

@@ -6,6 +6,9 @@
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
 
+#include <string>
+
+#include "sim/errors.hpp"
 #include "sim/tally.hpp"
 
 namespace phsim::cuda {
@@ -48,16 +51,26 @@ struct TallyMemberAggregated {
   }
 };
 
+/// One slot per thread (Thrust's for_each takes two and holds the functor four times).
+__global__ void __launch_bounds__(256) tally_kernel(TallyMemberAggregated f, std::uint64_t n) {
+  const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * 256 + threadIdx.x;
+  if (i < n) f(i);
+}
+
 }  // namespace
 
 void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
                          unsigned long long* group_cells, unsigned long long* event_cells) {
   const std::uint64_t n = static_cast<std::uint64_t>(shape.replicates) * shape.capacity;
-  thrust::for_each(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
-                   thrust::counting_iterator<std::uint64_t>(n),
-                   TallyMemberAggregated{members, measures, shape,
-                                         WarpAggregatedTallySink{{measure_cells, group_cells, event_cells}}});
+  if (n == 0) return;
+  tally_kernel<<<static_cast<unsigned>((n + 255) / 256), 256>>>(
+      TallyMemberAggregated{members, measures, shape,
+                            WarpAggregatedTallySink{{measure_cells, group_cells, event_cells}}},
+      n);
+  cudaError_t err = cudaGetLastError();
+  if (err == cudaSuccess) err = cudaDeviceSynchronize();
+  if (err != cudaSuccess) throw CudaError(std::string("tally kernel: ") + cudaGetErrorString(err));
 }
 
 }  // namespace phsim::cuda

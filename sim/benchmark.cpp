@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "sim/errors.hpp"
+#include "sim/host_parallel.hpp"
 #include "sim/philox_batch.hpp"
 #include "sim/policy.hpp"
 #include "sim/population.hpp"
@@ -89,14 +90,16 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
       r.seconds_tally += since(t0);
       // The policy engine and next year's tables, as the runner does them.
       t0 = std::chrono::steady_clock::now();
-      std::vector<StepTables> next;
       for (std::size_t rep = 0; rep < states.size(); ++rep) {
         run_policy_year(policy, policy_tables, data, contract_years(data, tallies, rep), states[rep]);
+      }
+      std::vector<StepTables> next(states.size());
+      parallel_for_host(states.size(), [&](std::size_t rep) {
         StepPolicyInputs in;
         in.effort_logit = states[rep].effort_logit;
         in.default_share = states[rep].default_share;
-        next.push_back(make_step_tables(data, tables, params, model, in));
-      }
+        next[rep] = make_step_tables(data, tables, params, model, in);
+      });
       engine.set_step_tables(next);
       r.seconds_policy += since(t0);
     }

@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "sim/errors.hpp"
+#include "sim/host_parallel.hpp"
 #include "sim/interventions.hpp"
 #include "sim/population.hpp"
 #include "sim/uncertainty.hpp"
@@ -425,7 +426,6 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
     for (auto* v : {&tallies.measure, &tallies.group, &tallies.events}) sum_over_shards(*v);
     store_year(data, tallies, replicates, static_cast<std::size_t>(y), cells, res);
-    std::vector<StepTables> next;
     for (std::size_t r = 0; r < replicates; ++r) {
       const PolicyState before = states[r];
       const auto money = run_policy_year(policies[r], policy_tables, data, contract_years(data, tallies, r), states[r]);
@@ -446,9 +446,14 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
         res.intervention_program_usd[(r * years + static_cast<std::size_t>(y)) * n_iv + i] = costs.program_usd[i];
         res.intervention_payments_usd[(r * years + static_cast<std::size_t>(y)) * n_iv + i] = costs.practice_payment_usd[i];
       }
-      if (y + 1 < run.years) next.push_back(tables_for(r));
     }
-    if (!next.empty()) engine.set_step_tables(next);
+    // Next year's tables: independent by replicate (each from its own policy state), so built on
+    // the host's threads; most of a many-replicate year's host time on a GPU.
+    if (y + 1 < run.years) {
+      std::vector<StepTables> next(replicates);
+      parallel_for_host(replicates, [&](std::size_t r) { next[r] = tables_for(r); });
+      engine.set_step_tables(next);
+    }
   };
   const auto elapsed = [&] {
     return seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

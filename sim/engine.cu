@@ -587,7 +587,8 @@ class ThrustEngine final : public Engine {
     const std::size_t k = mothers.size();
     if (k == 0 && !m_exchange) return;
     const std::vector<std::uint64_t> first = mothers_by_replicate(mothers);
-    const thrust::device_vector<std::uint32_t> ids = newborn_ids(mothers, first);
+    const thrust::device_vector<std::uint64_t> d_first = to_device(first);
+    const thrust::device_vector<std::uint32_t> ids = newborn_ids(mothers, first, d_first);
     if (k == 0) return;
     std::uint64_t capacity = m_layout.capacity;
     for (std::size_t r = 0; r < m_replicates; ++r) {
@@ -603,7 +604,7 @@ class ThrustEngine final : public Engine {
       next_free[r] = r * m_layout.capacity + m_live[r];
       m_live[r] += first[r + 1] - first[r];
     }
-    const thrust::device_vector<std::uint64_t> d_first = to_device(first), d_next_free = to_device(next_free);
+    const thrust::device_vector<std::uint64_t> d_next_free = to_device(next_free);
     thrust::device_vector<std::uint64_t> slots(k);
     thrust::transform(thrust::device, thrust::counting_iterator<std::uint64_t>(0),
                       thrust::counting_iterator<std::uint64_t>(k), slots.begin(),
@@ -660,11 +661,12 @@ class ThrustEngine final : public Engine {
   }
 
   /// Member ids of the newborns of `mothers` (slots, ascending; `first` as mothers_by_replicate
-  /// gives): each replicate's next ids in the order of the mothers' ids (not their slots, which
+  /// gives, `d_first` its copy on the backend): each replicate's next ids in the order of the mothers' ids (not their slots, which
   /// order_members rearranges), ranked on the backend. In a member-sharded run the order is over
   /// every process's mothers (their keys exchanged), so the ids are those of a whole run.
   thrust::device_vector<std::uint32_t> newborn_ids(const thrust::device_vector<std::uint64_t>& mothers,
-                                                   const std::vector<std::uint64_t>& first) {
+                                                   const std::vector<std::uint64_t>& first,
+                                                   const thrust::device_vector<std::uint64_t>& d_first) {
     const std::size_t k = mothers.size();
     thrust::device_vector<std::uint64_t> keys(k);  // (replicate, mother id)
     thrust::transform(thrust::device, mothers.begin(), mothers.end(), keys.begin(),
@@ -673,7 +675,6 @@ class ThrustEngine final : public Engine {
     thrust::device_vector<std::uint64_t> order(k);
     thrust::sequence(thrust::device, order.begin(), order.end());
     thrust::sort_by_key(thrust::device, keys.begin(), keys.end(), order.begin());
-    const thrust::device_vector<std::uint64_t> d_first = to_device(first);
     const thrust::device_vector<std::uint32_t> next_id = to_device(m_next_id);
     thrust::device_vector<std::uint32_t> ids(k);
     thrust::for_each_n(thrust::device, thrust::counting_iterator<std::uint64_t>(0), k,

@@ -661,9 +661,10 @@ class ThrustEngine final : public Engine {
   }
 
   /// Member ids of the newborns of `mothers` (slots, ascending; `first` as mothers_by_replicate
-  /// gives, `d_first` its copy on the backend): each replicate's next ids in the order of the mothers' ids (not their slots, which
-  /// order_members rearranges), ranked on the backend. In a member-sharded run the order is over
-  /// every process's mothers (their keys exchanged), so the ids are those of a whole run.
+  /// gives, `d_first` its copy on the backend): each replicate's next ids in the order of the
+  /// mothers' ids (not their slots, which order_members rearranges), ranked on the backend. In a
+  /// member-sharded run the order is over every process's mothers (their keys exchanged), so the
+  /// ids are those of a whole run.
   thrust::device_vector<std::uint32_t> newborn_ids(const thrust::device_vector<std::uint64_t>& mothers,
                                                    const std::vector<std::uint64_t>& first,
                                                    const thrust::device_vector<std::uint64_t>& d_first) {

@@ -33,7 +33,9 @@
 #include "sim/population.hpp"
 #include "sim/step_tables.hpp"
 #include "sim/tally.hpp"
-#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+#include "sim/slot_kernel.cuh"
+#else
 #include "sim/step_tile.hpp"
 #include "sim/tally_cpu.hpp"
 #endif
@@ -46,24 +48,6 @@ namespace phsim {
 namespace PHSIM_BACKEND_NS {
 namespace {
 
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
-/// Threads per block of the per-slot kernels.
-constexpr unsigned kSlotBlock = 256;
-
-/// One slot per thread. Thrust's for_each gives each thread two slots and its kernel held the
-/// fused step four times (23,312 instructions, 80 registers, spills; warps stalled on
-/// instruction fetch); this kernel holds it once (6,120 instructions, 64 registers) and steps
-/// 1.76 times as fast on an H200 (bench/RESULTS.md, GPU).
-template <class F>
-__global__ void __launch_bounds__(kSlotBlock) slot_kernel(F f, std::uint64_t n) {
-  const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * kSlotBlock + threadIdx.x;
-  if (i < n) f(i);
-}
-
-void cuda_check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess) throw CudaError(std::string(what) + ": " + cudaGetErrorString(err));
-}
-#endif
 
 /// Synthesis tables in device memory; view() gives the POD the functor reads.
 struct DeviceSynthesisTables {
@@ -484,13 +468,7 @@ class ThrustEngine final : public Engine {
   template <class F>
   void for_each_slot(F f) {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
-    const std::uint64_t n = m_state.size();
-    if (n == 0) return;
-    slot_kernel<<<static_cast<unsigned>((n + kSlotBlock - 1) / kSlotBlock), kSlotBlock>>>(f, n);
-    // Synchronous like the Thrust algorithms around it: a failed launch or a fault in the
-    // kernel is reported here, by the phase that caused it.
-    cuda_check(cudaGetLastError(), "per-slot kernel launch");
-    cuda_check(cudaDeviceSynchronize(), "per-slot kernel");
+    for_each_slot_on_device(f, m_state.size(), "per-slot kernel");
 #elif THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
     // Thrust's OMP for_each splits the slots into one static range per thread, but a
     // segment's slots cost unequal work (enrolled members first, then the pool, then free

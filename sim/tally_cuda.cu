@@ -2,13 +2,8 @@
 // within each warp.
 #include <cooperative_groups.h>
 #include <cooperative_groups/reduce.h>
-#include <thrust/execution_policy.h>
-#include <thrust/for_each.h>
-#include <thrust/iterator/counting_iterator.h>
 
-#include <string>
-
-#include "sim/errors.hpp"
+#include "sim/slot_kernel.cuh"
 #include "sim/tally.hpp"
 
 namespace phsim::cuda {
@@ -51,26 +46,16 @@ struct TallyMemberAggregated {
   }
 };
 
-/// One slot per thread (Thrust's for_each takes two and holds the functor four times).
-__global__ void __launch_bounds__(256) tally_kernel(TallyMemberAggregated f, std::uint64_t n) {
-  const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * 256 + threadIdx.x;
-  if (i < n) f(i);
-}
-
 }  // namespace
 
 void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures,
                          const TallyShape& shape, unsigned long long* measure_cells,
                          unsigned long long* group_cells, unsigned long long* event_cells) {
   const std::uint64_t n = static_cast<std::uint64_t>(shape.replicates) * shape.capacity;
-  if (n == 0) return;
-  tally_kernel<<<static_cast<unsigned>((n + 255) / 256), 256>>>(
-      TallyMemberAggregated{members, measures, shape,
-                            WarpAggregatedTallySink{{measure_cells, group_cells, event_cells}}},
-      n);
-  cudaError_t err = cudaGetLastError();
-  if (err == cudaSuccess) err = cudaDeviceSynchronize();
-  if (err != cudaSuccess) throw CudaError(std::string("tally kernel: ") + cudaGetErrorString(err));
+  // One slot per thread, as the step (Thrust's for_each took two and held the functor four times).
+  for_each_slot_on_device(TallyMemberAggregated{members, measures, shape,
+                                                WarpAggregatedTallySink{{measure_cells, group_cells, event_cells}}},
+                          n, "tally kernel");
 }
 
 }  // namespace phsim::cuda

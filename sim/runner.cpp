@@ -448,7 +448,7 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
       }
     }
     // Next year's tables: independent by replicate (each from its own policy state), so built on
-    // the host's threads; most of a many-replicate year's host time on a GPU.
+    // the host's threads (most of the year-end host time with many replicates; bench/RESULTS.md).
     if (y + 1 < run.years) {
       std::vector<StepTables> next(replicates);
       parallel_for_host(replicates, [&](std::size_t r) { next[r] = tables_for(r); });

@@ -7,6 +7,7 @@
 #include "kernels/history.hpp"
 #include "kernels/rng.hpp"
 #include "sim/errors.hpp"
+#include "sim/host_parallel.hpp"
 
 namespace phsim {
 namespace {
@@ -201,13 +202,9 @@ ServiceModel calibrate_service_model(const ReferenceData& d, const SynthesisTabl
   s.calibration.assign(K, CalibrationResult{});
   // Measures calibrate independently (each its own curve and solve), so in parallel, with the
   // same results: most of a small run's setup.
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic, 1)
-#endif
-  for (std::int64_t kk = 0; kk < static_cast<std::int64_t>(K); ++kk) {
-    const auto k = static_cast<std::size_t>(kk);
+  parallel_for_host(K, [&](std::size_t k) {
     const Measure& m = d.measures[k];
-    if (std::isnan(m.reference_rate_percent)) continue;
+    if (std::isnan(m.reference_rate_percent)) return;
     std::vector<OffsetWeight> groups;
     for (std::size_t ct = 0; ct < d.contracts.size(); ++ct) {
       if (contract_weight[ct] <= 0) continue;
@@ -223,7 +220,7 @@ ServiceModel calibrate_service_model(const ReferenceData& d, const SynthesisTabl
     }
     s.calibration[k] = solve_base_logit(m.spec, m.reference_rate_percent / 100.0, groups, s.rate_context);
     s.base_logit[k] = s.calibration[k].base_logit;
-  }
+  });
   return s;
 }
 

@@ -55,6 +55,20 @@ PHSIM_HD inline int count_set_bits(std::uint32_t mask) {
 #endif
 }
 
+/// Index of the lowest set bit of a nonzero 64-bit mask.
+PHSIM_HD inline std::uint32_t lowest_set_bit64(std::uint64_t mask) {
+#if defined(__CUDA_ARCH__)
+  return static_cast<std::uint32_t>(__ffsll(static_cast<long long>(mask)) - 1);
+#else
+  return static_cast<std::uint32_t>(__builtin_ctzll(mask));
+#endif
+}
+
+/// Number of set bits of a 64-bit mask.
+PHSIM_HD inline int count_set_bits64(std::uint64_t mask) {
+  return count_set_bits(static_cast<std::uint32_t>(mask)) + count_set_bits(static_cast<std::uint32_t>(mask >> 32));
+}
+
 /// Slots ahead of the current one whose measure-state lines prefetch_measure_states asks for.
 inline constexpr std::uint64_t kPrefetchSlots = 4 * 64;
 

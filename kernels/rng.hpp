@@ -69,26 +69,6 @@ class Philox {
   std::uint32_t m_next_block = 0;
 };
 
-/// Word w (= 4 × block + index) of a generator's counter, the last block kept: reading words
-/// in order costs one Philox call per four words.
-class BlockWords {
- public:
-  PHSIM_HD explicit BlockWords(const Philox& rng) : m_rng(rng) {}
-  PHSIM_HD std::uint32_t word(std::uint32_t w) {
-    const std::uint32_t block = w / 4;
-    if (block != m_block) {
-      m_buf = m_rng.block(block);
-      m_block = block;
-    }
-    return m_buf.v[w % 4];
-  }
-
- private:
-  const Philox& m_rng;
-  RandomBlock m_buf{{0, 0, 0, 0}};
-  std::uint32_t m_block = 0xffffffffu;
-};
-
 /// Integer threshold t in [0, 2^32] such that (x < t) has probability p for a uniform 32-bit x.
 /// p <= 0 gives 0 (never); p >= 1 gives 2^32 (always).
 PHSIM_HD inline std::uint64_t probability_threshold(double p) {

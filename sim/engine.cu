@@ -36,6 +36,7 @@
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
 #include "sim/slot_kernel.cuh"
 #else
+#include "sim/history_tile.hpp"
 #include "sim/step_tile.hpp"
 #include "sim/tally_cpu.hpp"
 #endif
@@ -316,8 +317,16 @@ class ThrustEngine final : public Engine {
       thrust::fill(thrust::device, first, first + static_cast<std::ptrdiff_t>(n),
                    empty_measure_state(specs.data(), static_cast<std::uint32_t>(specs.size()), k));
     }
-    for_each_slot(InitializeHistory{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity,
-                                    m_start_month});
+    const InitializeHistory init{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity, m_start_month};
+#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
+    if (m_options.batched_draws) {
+      for_each_tile<HistoryTileScratch>(kHistoryTileSlots, [init](std::uint64_t begin, std::uint64_t end, HistoryTileScratch& s) {
+        history_tile(init, begin, end, s);
+      });
+      return;
+    }
+#endif
+    for_each_slot(init);
   }
 
   void set_step_tables(const std::vector<StepTables>& step) override {
@@ -358,7 +367,9 @@ class ThrustEngine final : public Engine {
     for_each_slot(step);
 #else
     if (m_options.batched_draws) {
-      step_tiles(step);
+      for_each_tile<StepTileScratch>(kStepTileSlots, [step](std::uint64_t begin, std::uint64_t end, StepTileScratch& s) {
+        step_tile(step, begin, end, s);
+      });
     } else {
       for_each_slot(step);
     }
@@ -484,29 +495,33 @@ class ThrustEngine final : public Engine {
   }
 
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
-  /// The step a tile of kStepTileSlots slots at a time (sim/step_tile.hpp), tiles taken in turn
-  /// by the threads like for_each_slot's chunks.
-  void step_tiles(const StepMember& step) {
+  /// tile(begin, end, scratch) for the slots in tiles of `tile_slots`, taken in turn by the
+  /// threads like for_each_slot's chunks, each thread with its own Scratch (whose `level` is
+  /// the vector instructions allowed).
+  template <class Scratch, class Tile>
+  void for_each_tile(std::uint64_t tile_slots, Tile tile) {
     const std::uint64_t n = m_state.size();
-    const auto tiles = static_cast<std::int64_t>((n + kStepTileSlots - 1) / kStepTileSlots);
+    const auto tiles = static_cast<std::int64_t>((n + tile_slots - 1) / tile_slots);
+    const SimdLevel level = simd_level_at_most(m_options.max_simd);
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+    const auto chunk = static_cast<int>(std::max<std::uint64_t>(1, 4096 / tile_slots));
 #pragma omp parallel
     {
-      const auto scratch = std::make_unique<StepTileScratch>();
-      scratch->level = simd_level_at_most(m_options.max_simd);
-#pragma omp for schedule(dynamic, 4096 / kStepTileSlots)
+      const auto scratch = std::make_unique<Scratch>();
+      scratch->level = level;
+#pragma omp for schedule(dynamic, chunk)
       for (std::int64_t k = 0; k < tiles; ++k) {
-        const std::uint64_t begin = static_cast<std::uint64_t>(k) * kStepTileSlots;
-        step_tile(step, begin, std::min(n, begin + kStepTileSlots), *scratch);
+        const std::uint64_t begin = static_cast<std::uint64_t>(k) * tile_slots;
+        tile(begin, std::min(n, begin + tile_slots), *scratch);
       }
     }
 #else
     thrust::for_each(thrust::device, thrust::counting_iterator<std::int64_t>(0),
-                     thrust::counting_iterator<std::int64_t>(tiles), [step, n, this](std::int64_t k) {
-                       thread_local StepTileScratch scratch;
-                       scratch.level = simd_level_at_most(m_options.max_simd);
-                       const std::uint64_t begin = static_cast<std::uint64_t>(k) * kStepTileSlots;
-                       step_tile(step, begin, std::min(n, begin + kStepTileSlots), scratch);
+                     thrust::counting_iterator<std::int64_t>(tiles), [tile, n, tile_slots, level](std::int64_t k) {
+                       thread_local Scratch scratch;
+                       scratch.level = level;
+                       const std::uint64_t begin = static_cast<std::uint64_t>(k) * tile_slots;
+                       tile(begin, std::min(n, begin + tile_slots), scratch);
                      });
 #endif
   }

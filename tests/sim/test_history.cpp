@@ -1,7 +1,8 @@
 // The service history before the start (InitializeHistory) draws the enrollment chain only as
 // far back as a member's measures ask and visits only the measures that have a history. The
 // states it writes must equal those of the plain rule in kernels/history.hpp's header, computed
-// here on the host for every member: the whole 48-month chain, every measure.
+// here on the host for every member: the whole 48-month chain, every measure; on the CPU's
+// tiles (sim/history_tile.hpp) and member by member (InitializeHistory, as on a GPU).
 #include <gtest/gtest.h>
 
 #include "io/reference_data_io.hpp"
@@ -71,7 +72,9 @@ std::uint8_t reference_state(const MeasureSpec& s, std::uint32_t k, const Philox
   return 0;
 }
 
-TEST(History, StatesEqualTheWholeChainWithEveryMeasureVisited) {
+/// The history's fields of every living member, drawn by an engine with `options` (the CPU's
+/// tiles at a vector level, or member by member as the GPU does), against the plain rule.
+void expect_states_of_the_whole_chain(const EngineOptions& options) {
   const ReferenceData d = load_embedded_reference_data();
   const ModelParameters params = read_model_parameters(d);
   const std::uint64_t members = 30000, pool = pool_members(members, params);
@@ -81,7 +84,7 @@ TEST(History, StatesEqualTheWholeChainWithEveryMeasureVisited) {
   const StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
   const HistoryTables history = make_history_tables(params);
   const PopulationLayout layout = population_layout(members, pool, replicates, params);
-  auto engine = make_engine(EngineOptions{Backend::Cpu, 2, 0});
+  auto engine = make_engine(options);
   engine->synthesize(tables, layout, seed, replicates, start);
   engine->initialize_history({step}, history);
   const HostMembers h = engine->download();
@@ -95,6 +98,20 @@ TEST(History, StatesEqualTheWholeChainWithEveryMeasureVisited) {
     const int age_months = start - h.birth_month[i];
     const bool female = h.sex[i] == static_cast<std::uint8_t>(Sex::Female);
     const std::uint8_t preg = h.pregnancy[i] & kPregnancyStateMask;
+    // Conditions at their prevalence by age (History words 0-5), pregnancy month 1 + x / h
+    // when x < 12 h (word 7, h the conception threshold).
+    const int years = std::min(age_months / 12, kMaxAgeYears);
+    const std::uint32_t words[8] = {rng.block(0).v[0], rng.block(0).v[1], rng.block(0).v[2], rng.block(0).v[3],
+                                    rng.block(1).v[0], rng.block(1).v[1], rng.block(1).v[2], rng.block(1).v[3]};
+    std::uint8_t want_conditions = 0;
+    for (int c = 0; c < kConditionCount; ++c) {
+      if (words[c] < history.prevalence_thr[static_cast<std::size_t>(c * (kMaxAgeYears + 1) + years)]) {
+        want_conditions |= static_cast<std::uint8_t>(1u << c);
+      }
+    }
+    ASSERT_EQ(h.conditions[i], want_conditions) << "slot " << i;
+    const std::uint64_t hz = female ? step.conception_thr[static_cast<std::size_t>(years)] : 0;
+    ASSERT_EQ(preg, hz > 0 && words[7] < 12 * hz ? 1 + words[7] / hz : 0) << "slot " << i;
     const std::uint64_t enrolled_before =
         whole_chain(rng, (h.status[i] & kEnrolled) != 0, age_months, history, step.scalars);
     const std::uint32_t tier = step.practice_tier[h.practice[i]];
@@ -123,6 +140,45 @@ TEST(History, StatesEqualTheWholeChainWithEveryMeasureVisited) {
   EXPECT_GT(nonzero_counts, 1000u);
   EXPECT_GT(pending, 10u);
   EXPECT_GT(with_history, members / 4);
+}
+
+TEST(History, StatesEqualTheWholeChainWithEveryMeasureVisited) {
+  expect_states_of_the_whole_chain(EngineOptions{Backend::Cpu, 2, 0});
+}
+
+TEST(History, MemberByMemberStatesEqualTheWholeChain) {
+  EngineOptions options{Backend::Cpu, 2, 0};
+  options.batched_draws = false;
+  expect_states_of_the_whole_chain(options);
+}
+
+TEST(History, ScalarTilesStatesEqualTheWholeChain) {
+  EngineOptions options{Backend::Cpu, 1, 0};
+  options.max_simd = SimdLevel::Scalar;
+  expect_states_of_the_whole_chain(options);
+}
+
+TEST(History, TilesAndMemberByMemberWriteTheSameFields) {
+  const ReferenceData d = load_embedded_reference_data();
+  const ModelParameters params = read_model_parameters(d);
+  const std::uint64_t members = 20000, pool = pool_members(members, params);
+  const std::uint32_t replicates = 3;
+  const SynthesisTables tables = make_synthesis_tables(d, members, pool);
+  const StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
+  const PopulationLayout layout = population_layout(members, pool, replicates, params);
+  HostMembers out[2];
+  for (int batched = 0; batched < 2; ++batched) {
+    EngineOptions options{Backend::Cpu, 2, 0};
+    options.batched_draws = batched != 0;
+    auto engine = make_engine(options);
+    engine->synthesize(tables, layout, 7, replicates, month_index(2025, 1));
+    engine->initialize_history({step}, make_history_tables(params));
+    out[batched] = engine->download();
+  }
+#define PHSIM_EXPECT_SAME_FIELD(T, name, extent, doc) \
+  EXPECT_TRUE(out[0].name == out[1].name) << #name;
+  PHSIM_MEMBER_FIELDS(PHSIM_EXPECT_SAME_FIELD)
+#undef PHSIM_EXPECT_SAME_FIELD
 }
 
 TEST(History, MaskHoldsTheMeasuresWithAHistoryBeforeTheStart) {

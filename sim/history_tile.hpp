@@ -1,0 +1,158 @@
+#pragma once
+/// @file The state before the first month on the CPU, a tile of slots at a time: the History
+/// blocks the tile's members will read are computed together with vector instructions
+/// (sim/philox_batch.hpp), then each member goes through the same code as InitializeHistory
+/// (start_member, write_history_states) reading its blocks from the batches. Same words, same
+/// results (tests/sim/test_history.cpp runs both); CPU backend only.
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/history.hpp"
+#include "sim/philox_batch.hpp"
+
+namespace phsim {
+
+/// Slots per tile: three start blocks of each fit one PhiloxBatch.
+inline constexpr std::uint64_t kHistoryTileSlots = 256;
+static_assert(3 * kHistoryTileSlots <= PhiloxBatch::kCapacity, "start blocks of a tile");
+
+/// History blocks of the enrollment chain (words 12 .. 12 + kHistoryMonths - 1) and of a
+/// measure (a word per month back), at most.
+inline constexpr std::uint32_t kHistoryChainBlocks = kHistoryMonths / 4;
+inline constexpr std::uint32_t kHistoryMeasureBlocks = kHistoryMonths / 4;
+static_assert(3 + kHistoryChainBlocks <= 16 && kHistoryMeasureBlocks <= 16, "History block layout");
+
+/// The History blocks of one member, as write_history_states asks for them: the enrollment
+/// chain's and each measure's range at lanes of a batch. A block outside them (none, when the
+/// ranges come from history_range as write_history_states' do) is computed on its own.
+class HistoryTileBlocks {
+ public:
+  /// Plans the blocks of a member starting as `st` with the history measures `measures` of
+  /// `specs`; returns how many (queue them with queue()).
+  std::uint32_t plan(const MeasureSpec* specs, std::uint32_t measures, const HistoryStart& st) {
+    std::uint32_t chain_months = 0, blocks = 0;
+    m_measures = 0;
+    for (std::uint32_t left = measures; left; left &= left - 1u) {
+      const std::uint32_t k = lowest_set_bit(left);
+      const HistoryRange r = history_range(specs[k], st);
+      if (r.empty()) continue;
+      if (r.enrolled_only) chain_months = std::max(chain_months, r.last);
+      m_first[k] = static_cast<std::uint8_t>((r.first - 1) / 4);
+      m_count[k] = static_cast<std::uint8_t>((r.last - 1) / 4 - m_first[k] + 1);
+      m_measures |= 1u << k;
+      blocks += m_count[k];
+    }
+    // The chain stops at birth (EnrollmentHistory).
+    if (st.age_months < static_cast<int>(chain_months)) chain_months = static_cast<std::uint32_t>(std::max(st.age_months, 0));
+    m_chain_blocks = static_cast<std::uint8_t>((chain_months + 3) / 4);
+    return blocks + m_chain_blocks;
+  }
+
+  /// Queues the planned blocks of member `member_id` of replicate counter `replicate` in `batch`.
+  void queue(PhiloxBatch& batch, std::uint32_t member_id, std::uint32_t replicate) {
+    m_member_id = member_id;
+    m_replicate = replicate;
+    m_batch = &batch;
+    m_chain_lane = static_cast<std::uint16_t>(batch.n);
+    for (std::uint32_t b = 0; b < m_chain_blocks; ++b) batch.add(member_id, 0, replicate, 3 + b);
+    for (std::uint32_t left = m_measures; left; left &= left - 1u) {
+      const std::uint32_t k = lowest_set_bit(left);
+      m_lane[k] = static_cast<std::uint16_t>(batch.n);
+      for (std::uint32_t b = 0; b < m_count[k]; ++b) batch.add(member_id, 0, replicate, history_measure_block(k) + m_first[k] + b);
+    }
+  }
+
+  /// Block `b` of the member's History counter (after the batch is computed).
+  RandomBlock block(std::uint32_t b) const {
+    if (b >= 3 && b - 3 < m_chain_blocks) return m_batch->result(m_chain_lane + (b - 3));
+    if (b >= history_measure_block(0)) {
+      const std::uint32_t k = (b - history_measure_block(0)) / 16, offset = (b - history_measure_block(0)) % 16;
+      if (k < kMaxMeasures && (m_measures >> k & 1u) && offset - m_first[k] < m_count[k]) {
+        return m_batch->result(m_lane[k] + (offset - m_first[k]));
+      }
+    }
+    return Philox(m_seed, RngStream::History, m_member_id, 0u, m_replicate).block(b);
+  }
+
+  void set_seed(std::uint32_t seed) { m_seed = seed; }
+
+ private:
+  const PhiloxBatch* m_batch = nullptr;
+  std::uint32_t m_seed = 0, m_member_id = 0, m_replicate = 0;
+  std::uint32_t m_measures = 0;  ///< bit k: measure k has blocks
+  std::uint16_t m_chain_lane = 0;
+  std::uint8_t m_chain_blocks = 0;
+  std::uint16_t m_lane[kMaxMeasures] = {};
+  std::uint8_t m_first[kMaxMeasures] = {};  ///< first block of measure k's, from its first block
+  std::uint8_t m_count[kMaxMeasures] = {};
+};
+
+/// Scratch of one thread's tiles.
+struct HistoryTileScratch {
+  PhiloxBatch start, rest;
+  struct Member {
+    std::uint64_t i;
+    HistoryStart st;
+    HistoryTileBlocks blocks;
+  };
+  Member members[kHistoryTileSlots];
+  std::uint32_t alive[kHistoryTileSlots];
+  SimdLevel level = best_simd_level();
+};
+
+/// InitializeHistory of slots [begin, end) (at most kHistoryTileSlots):
+///  1. every slot's fields cleared; History blocks 0-2 of every living member, together;
+///  2. each living member's conditions, clinical states and pregnancy (start_member), and the
+///     blocks of its enrollment chain and measures that its history can read (the months of
+///     each measure's history_range, enrolled or not);
+///  3. those blocks, together (in turns when a turn's would not fit the batch), and then each
+///     member's measure states (write_history_states).
+inline void history_tile(const InitializeHistory& f, std::uint64_t begin, std::uint64_t end,
+                         HistoryTileScratch& s) {
+  const MemberView& m = f.m_m;
+  std::uint32_t alive = 0;
+  s.start.n = 0;
+  for (std::uint64_t i = begin; i < end; ++i) {
+    InitializeHistory::clear_history_fields(m, i);
+    if (!(m.status[i] & kAlive)) continue;
+    s.alive[alive++] = static_cast<std::uint32_t>(i - begin);
+    const std::uint32_t replicate = f.m_tables[i / f.m_capacity].rng_replicate;
+    for (std::uint32_t b = 0; b < 3; ++b) s.start.add(m.member_id[i], 0, replicate, b);
+  }
+  if (!alive) return;
+  compute_philox_batch(s.start, f.m_seed, RngStream::History, s.level);
+
+  std::uint32_t pending = 0;
+  s.rest.n = 0;
+  const auto finish = [&] {
+    if (!pending) return;
+    compute_philox_batch(s.rest, f.m_seed, RngStream::History, s.level);
+    for (std::uint32_t p = 0; p < pending; ++p) {
+      const HistoryTileScratch::Member& member = s.members[p];
+      write_history_states(m, member.i, f.m_tables[member.i / f.m_capacity], f.m_h, member.st, member.blocks);
+    }
+    pending = 0;
+    s.rest.n = 0;
+  };
+  for (std::uint32_t a = 0; a < alive; ++a) {
+    const std::uint64_t i = begin + s.alive[a];
+    const StepTablesView& t = f.m_tables[i / f.m_capacity];
+    HistoryTileScratch::Member& member = s.members[pending];
+    member.i = i;
+    member.st = start_member(m, i, t, f.m_h, f.m_start_month, s.start.result(3 * a), s.start.result(3 * a + 1),
+                             s.start.result(3 * a + 2));
+    const std::uint32_t blocks = member.blocks.plan(t.measures, f.m_h.history_measures, member.st);
+    if (s.rest.full(blocks)) {
+      HistoryTileBlocks planned = member.blocks;  // the turn's last member moves to the next turn
+      const HistoryStart st = member.st;
+      finish();
+      s.members[0] = {i, st, planned};
+    }
+    HistoryTileScratch::Member& queued = s.members[pending++];
+    queued.blocks.set_seed(f.m_seed);
+    queued.blocks.queue(s.rest, m.member_id[i], t.rng_replicate);
+  }
+  finish();
+}
+
+}  // namespace phsim

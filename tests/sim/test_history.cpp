@@ -5,12 +5,8 @@
 // tiles (sim/history_tile.hpp) and member by member (InitializeHistory, as on a GPU).
 #include <gtest/gtest.h>
 
-#include "io/reference_data_io.hpp"
 #include "kernels/history.hpp"
-#include "sim/engine.hpp"
-#include "sim/population.hpp"
-#include "sim/runner.hpp"
-#include "sim/step_tables.hpp"
+#include "tests/sim/embedded_population.hpp"
 
 namespace phsim {
 namespace {
@@ -75,25 +71,20 @@ std::uint8_t reference_state(const MeasureSpec& s, std::uint32_t k, const Philox
 /// The history's fields of every living member, drawn by an engine with `options` (the CPU's
 /// tiles at a vector level, or member by member as the GPU does), against the plain rule.
 void expect_states_of_the_whole_chain(const EngineOptions& options) {
-  const ReferenceData d = load_embedded_reference_data();
-  const ModelParameters params = read_model_parameters(d);
-  const std::uint64_t members = 30000, pool = pool_members(members, params);
-  const std::uint32_t replicates = 2, seed = 41;
+  const EmbeddedPopulation p(30000, 2);
+  const ReferenceData& d = p.d;
+  const StepTables& step = p.step;
+  const HistoryTables history = make_history_tables(p.params);
+  const std::uint64_t members = p.members;
+  const std::uint32_t seed = 41;
   const std::int32_t start = month_index(2024, 1);
-  const SynthesisTables tables = make_synthesis_tables(d, members, pool);
-  const StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
-  const HistoryTables history = make_history_tables(params);
-  const PopulationLayout layout = population_layout(members, pool, replicates, params);
-  auto engine = make_engine(options);
-  engine->synthesize(tables, layout, seed, replicates, start);
-  engine->initialize_history({step}, history);
-  const HostMembers h = engine->download();
+  const HostMembers h = p.engine(options, seed, start)->download();
   const auto n = static_cast<std::uint32_t>(step.measures.size());
 
   std::uint64_t checked = 0, with_history = 0, nonzero_counts = 0, lookback_found = 0, pending = 0;
   for (std::uint64_t i = 0; i < h.status.size(); ++i) {
     if (!(h.status[i] & kAlive)) continue;
-    const auto replicate = static_cast<std::uint32_t>(i / layout.capacity);
+    const auto replicate = static_cast<std::uint32_t>(i / p.layout.capacity);
     const Philox rng(seed, RngStream::History, h.member_id[i], 0u, replicate);
     const int age_months = start - h.birth_month[i];
     const bool female = h.sex[i] == static_cast<std::uint8_t>(Sex::Female);
@@ -159,21 +150,12 @@ TEST(History, ScalarTilesStatesEqualTheWholeChain) {
 }
 
 TEST(History, TilesAndMemberByMemberWriteTheSameFields) {
-  const ReferenceData d = load_embedded_reference_data();
-  const ModelParameters params = read_model_parameters(d);
-  const std::uint64_t members = 20000, pool = pool_members(members, params);
-  const std::uint32_t replicates = 3;
-  const SynthesisTables tables = make_synthesis_tables(d, members, pool);
-  const StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
-  const PopulationLayout layout = population_layout(members, pool, replicates, params);
+  const EmbeddedPopulation p(20000, 3);
   HostMembers out[2];
   for (int batched = 0; batched < 2; ++batched) {
     EngineOptions options{Backend::Cpu, 2, 0};
     options.batched_draws = batched != 0;
-    auto engine = make_engine(options);
-    engine->synthesize(tables, layout, 7, replicates, month_index(2025, 1));
-    engine->initialize_history({step}, make_history_tables(params));
-    out[batched] = engine->download();
+    out[batched] = p.engine(options, 7, month_index(2025, 1))->download();
   }
 #define PHSIM_EXPECT_SAME_FIELD(T, name, extent, doc) \
   EXPECT_TRUE(out[0].name == out[1].name) << #name;

@@ -3,12 +3,8 @@
 // every measure processed give identical year-end tallies.
 #include <gtest/gtest.h>
 
-#include "io/reference_data_io.hpp"
 #include "kernels/tally.hpp"
-#include "sim/engine.hpp"
-#include "sim/population.hpp"
-#include "sim/runner.hpp"
-#include "sim/step_tables.hpp"
+#include "tests/sim/embedded_population.hpp"
 
 namespace phsim {
 namespace {
@@ -57,16 +53,12 @@ TEST(MeasureMasks, SkippingUnchangeableMeasuresLeavesEveryTallyEqual) {
 // from the downloaded members, in each of three years (milestones reached in every month of
 // the year, members aging across every bound).
 TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
-  const ReferenceData d = load_embedded_reference_data();
-  const ModelParameters params = read_model_parameters(d);
-  const std::uint64_t members = 40000, pool = pool_members(members, params);
-  const std::uint32_t replicates = 2;
-  const SynthesisTables tables = make_synthesis_tables(d, members, pool);
-  const StepTables step = make_step_tables(d, tables, params, calibrate_service_model(d, tables, params));
-  const PopulationLayout layout = population_layout(members, pool, replicates, params);
-  auto engine = make_engine(EngineOptions{Backend::Cpu, 2, 0});
-  engine->synthesize(tables, layout, 29, replicates, month_index(2024, 1));
-  engine->initialize_history({step}, make_history_tables(params));
+  const EmbeddedPopulation p(40000, 2);
+  const ReferenceData& d = p.d;
+  const StepTables& step = p.step;
+  const PopulationLayout& layout = p.layout;
+  const std::uint32_t replicates = p.replicates;
+  auto engine = p.engine(EngineOptions{Backend::Cpu, 2, 0}, 29, month_index(2024, 1));
   const auto n = static_cast<std::uint32_t>(step.measures.size());
   TallyMasks all;
   all.any_enrollment = (1u << n) - 1u;  // every measure for every member
@@ -88,7 +80,7 @@ TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
     EXPECT_EQ(tallies.group, std::vector<std::int64_t>(group.begin(), group.end())) << "year " << y;
     for (const auto c : measure) counted += c;
   }
-  EXPECT_GT(counted, 3u * members);  // the comparison is over real counts
+  EXPECT_GT(counted, 3u * p.members);  // the comparison is over real counts
 }
 
 }  // namespace

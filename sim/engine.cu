@@ -320,7 +320,7 @@ class ThrustEngine final : public Engine {
     const InitializeHistory init{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity, m_start_month};
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
     if (m_options.batched_draws) {
-      for_each_tile<HistoryTileScratch>(kHistoryTileSlots, [init](std::uint64_t begin, std::uint64_t end, HistoryTileScratch& s) {
+      for_each_tile<HistoryTileScratch>(m_state.size(), kHistoryTileSlots, [init](std::uint64_t begin, std::uint64_t end, HistoryTileScratch& s) {
         history_tile(init, begin, end, s);
       });
       return;
@@ -367,7 +367,7 @@ class ThrustEngine final : public Engine {
     for_each_slot(step);
 #else
     if (m_options.batched_draws) {
-      for_each_tile<StepTileScratch>(kStepTileSlots, [step](std::uint64_t begin, std::uint64_t end, StepTileScratch& s) {
+      for_each_tile<StepTileScratch>(m_state.size(), kStepTileSlots, [step](std::uint64_t begin, std::uint64_t end, StepTileScratch& s) {
         step_tile(step, begin, end, s);
       });
     } else {
@@ -495,12 +495,11 @@ class ThrustEngine final : public Engine {
   }
 
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
-  /// tile(begin, end, scratch) for the slots in tiles of `tile_slots`, taken in turn by the
-  /// threads like for_each_slot's chunks, each thread with its own Scratch (whose `level` is
+  /// tile(begin, end, scratch) for [0, n) (slots, or positions in a chunk of them) in tiles of
+  /// `tile_slots`, taken in turn by the threads like for_each_slot's chunks, each thread with its own Scratch (whose `level` is
   /// the vector instructions allowed).
   template <class Scratch, class Tile>
-  void for_each_tile(std::uint64_t tile_slots, Tile tile) {
-    const std::uint64_t n = m_state.size();
+  void for_each_tile(std::uint64_t n, std::uint64_t tile_slots, Tile tile) {
     const auto tiles = static_cast<std::int64_t>((n + tile_slots - 1) / tile_slots);
     const SimdLevel level = simd_level_at_most(m_options.max_simd);
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
@@ -549,9 +548,19 @@ class ThrustEngine final : public Engine {
     for (std::uint64_t r = 0; r < m_replicates; r += per_chunk) {
       const std::uint64_t first = r * capacity;
       const auto len = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(per_chunk, m_replicates - r) * capacity);
-      thrust::for_each_n(thrust::device, thrust::counting_iterator<std::uint64_t>(0), len,
-                         MemberOrderKeys{m_state.view(), first, capacity, m_start_month, raw(keys), raw(position),
-                                         prevalence_thr, raw(m_views), m_seed});
+      const MemberOrderKeys order_keys{m_state.view(), first, capacity, m_start_month, raw(keys), raw(position),
+                                       prevalence_thr, raw(m_views), m_seed};
+#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
+      if (m_options.batched_draws && prevalence_thr) {
+        for_each_tile<OrderKeyTileScratch>(static_cast<std::uint64_t>(len), kOrderKeyTileSlots,
+                                           [order_keys](std::uint64_t begin, std::uint64_t end, OrderKeyTileScratch& s) {
+                                             order_key_tile(order_keys, begin, end, s);
+                                           });
+      } else
+#endif
+      {
+        thrust::for_each_n(thrust::device, thrust::counting_iterator<std::uint64_t>(0), len, order_keys);
+      }
       thrust::stable_sort_by_key(thrust::device, keys.begin(), keys.begin() + len, position.begin());
 #define PHSIM_ORDER_FIELD(T, name, extent, doc)                                                    \
       static_assert(sizeof(T) <= sizeof(std::uint32_t), "order_members: buffer too small");       \

@@ -3,11 +3,13 @@
 /// blocks the tile's members will read are computed together with vector instructions
 /// (sim/philox_batch.hpp), then each member goes through the same code as InitializeHistory
 /// (start_member, write_history_states) reading its blocks from the batches. Same words, same
-/// results (tests/sim/test_history.cpp runs both); CPU backend only.
+/// results (tests/sim/test_history.cpp runs both); CPU backend only. Also the order keys
+/// before the history (MemberOrderKeys), whose conditions are drawn from the same blocks 0-1.
 #include <algorithm>
 #include <cstdint>
 
 #include "kernels/history.hpp"
+#include "kernels/member_order.hpp"
 #include "sim/philox_batch.hpp"
 
 namespace phsim {
@@ -153,6 +155,39 @@ inline void history_tile(const InitializeHistory& f, std::uint64_t begin, std::u
     queued.blocks.queue(s.rest, m.member_id[i], t.rng_replicate);
   }
   finish();
+}
+
+/// Slots per tile of order keys: History blocks 0 and 1 of each fit one PhiloxBatch.
+inline constexpr std::uint64_t kOrderKeyTileSlots = PhiloxBatch::kCapacity / 2;
+
+/// Scratch of one thread's tiles of order keys.
+struct OrderKeyTileScratch {
+  PhiloxBatch blocks;
+  SimdLevel level = best_simd_level();
+};
+
+/// MemberOrderKeys of positions [begin, end) (at most kOrderKeyTileSlots), the History blocks 0
+/// and 1 of the living members computed together.
+inline void order_key_tile(const MemberOrderKeys& f, std::uint64_t begin, std::uint64_t end,
+                           OrderKeyTileScratch& s) {
+  s.blocks.n = 0;
+  for (std::uint64_t j = begin; j < end; ++j) {
+    const std::uint64_t i = f.m_first + j;
+    if (!f.drawn_conditions(i)) continue;
+    for (std::uint32_t b = 0; b < 2; ++b) s.blocks.add(f.m_members.member_id[i], 0, f.rng_replicate(i), b);
+  }
+  if (s.blocks.n) compute_philox_batch(s.blocks, f.m_seed, RngStream::History, s.level);
+  std::size_t lane = 0;
+  for (std::uint64_t j = begin; j < end; ++j) {
+    const std::uint64_t i = f.m_first + j;
+    if (f.drawn_conditions(i)) {
+      f.write(j, start_conditions(s.blocks.result(lane), s.blocks.result(lane + 1), f.m_prevalence_thr,
+                                  start_age_years(f.m_members, i, f.m_month)));
+      lane += 2;
+    } else {
+      f.write(j, f.m_members.conditions[i]);
+    }
+  }
 }
 
 }  // namespace phsim

@@ -37,6 +37,7 @@
 #include "sim/slot_kernel.cuh"
 #else
 #include "sim/history_tile.hpp"
+#include "sim/host_parallel.hpp"
 #include "sim/step_tile.hpp"
 #include "sim/tally_cpu.hpp"
 #endif
@@ -534,7 +535,8 @@ class ThrustEngine final : public Engine {
   /// age together, so the order holds up (re-sorting every January cost more time on the CPU
   /// than it saved; bench/RESULTS.md). Replicates are sorted in chunks of at most
   /// EngineOptions::order_chunk_slots slots (one replicate when a segment is larger), which
-  /// bounds the scratch memory to 16 bytes per slot of a chunk.
+  /// bounds the scratch memory to 16 bytes per slot of a chunk (24 on the CPU, whose radix sort
+  /// needs a second copy of the keys).
   void order_members(bool synthesized_only, const std::uint64_t* prevalence_thr) {
     if (!m_options.order_members) return;
     const NvtxRange range("phsim order members");
@@ -545,6 +547,7 @@ class ThrustEngine final : public Engine {
     const std::uint64_t chunk_slots = std::min<std::uint64_t>(per_chunk, m_replicates) * capacity;
     thrust::device_vector<std::uint64_t> keys(chunk_slots);
     thrust::device_vector<std::uint32_t> position(chunk_slots), buffer(chunk_slots);  // fields are <= 4 bytes
+    thrust::device_vector<std::uint64_t> key_scratch;
     for (std::uint64_t r = 0; r < m_replicates; r += per_chunk) {
       const std::uint64_t first = r * capacity;
       const auto len = static_cast<std::ptrdiff_t>(std::min<std::uint64_t>(per_chunk, m_replicates - r) * capacity);
@@ -561,7 +564,13 @@ class ThrustEngine final : public Engine {
       {
         thrust::for_each_n(thrust::device, thrust::counting_iterator<std::uint64_t>(0), len, order_keys);
       }
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
       thrust::stable_sort_by_key(thrust::device, keys.begin(), keys.begin() + len, position.begin());
+#else
+      // (Thrust's OpenMP system sorts on one thread.) `buffer` is free until the gathers.
+      key_scratch.resize(chunk_slots);
+      parallel_radix_sort_by_key(raw(keys), raw(position), static_cast<std::size_t>(len), raw(key_scratch), raw(buffer));
+#endif
 #define PHSIM_ORDER_FIELD(T, name, extent, doc)                                                    \
       static_assert(sizeof(T) <= sizeof(std::uint32_t), "order_members: buffer too small");       \
       for (std::uint64_t e = 0; e < (synthesized_only && !is_synthesized_field(#name) ? 0 : (extent)); ++e) { \

@@ -28,8 +28,8 @@ struct EngineOptions {
   /// Group member slots by the path they take through the step (kernels/member_order.hpp),
   /// at the start (before and after the history). Results do not depend on it; speed does.
   bool order_members = true;
-  /// Slots order_members sorts at once (16 bytes of scratch each); a larger segment is sorted
-  /// on its own. Tests set it small to sort replicate by replicate.
+  /// Slots order_members sorts at once (16 bytes of scratch each, 24 on the CPU); a larger
+  /// segment is sorted on its own. Tests set it small to sort replicate by replicate.
   std::uint64_t order_chunk_slots = 1ull << 24;
   /// CPU: step a tile of slots at a time (sim/step_tile.hpp): random blocks computed together,
   /// quiet months and their measure walks done together, with vector instructions; rather than

@@ -84,26 +84,37 @@ struct SynthesizeMember {
   std::uint64_t m_pool_first;       ///< shard: first pool member, counted within the pool
 
   PHSIM_HD void operator()(std::uint64_t index) const {
-    const auto replicate = static_cast<std::uint32_t>(index / m_capacity);
-    const std::uint64_t slot = index % m_capacity;
-    if (slot >= m_enrolled + m_pool) {
+    if (!holds_member(index)) {
       m_members.status[index] = 0;  // empty slot, filled by a birth later
       m_members.member_id[index] = 0xffffffffu;
       return;
     }
-    const bool enrolled = slot < m_enrolled;
-    // Position in the whole population (= slot without sharding): the member id.
-    const std::uint64_t whole = enrolled ? m_enrolled_first + slot
-                                         : m_enrolled_total + m_pool_first + (slot - m_enrolled);
+    const Philox rng(m_seed, RngStream::Synthesis, member_id(index), 0u, rng_replicate(index));
+    write(index, rng.block(0), rng.block(1));
+  }
+
+  /// Whether slot `index` holds a member at the start (the others are empty).
+  PHSIM_HD bool holds_member(std::uint64_t index) const { return index % m_capacity < m_enrolled + m_pool; }
+  /// The id of the member of slot `index` (holds_member): its position in the whole population
+  /// (= its slot without sharding), enrolled members first.
+  PHSIM_HD std::uint64_t whole_position(std::uint64_t index) const {
+    const std::uint64_t slot = index % m_capacity;
+    return slot < m_enrolled ? m_enrolled_first + slot : m_enrolled_total + m_pool_first + (slot - m_enrolled);
+  }
+  PHSIM_HD std::uint32_t member_id(std::uint64_t index) const { return static_cast<std::uint32_t>(whole_position(index)); }
+  PHSIM_HD std::uint32_t rng_replicate(std::uint64_t index) const {
+    return m_first_replicate + static_cast<std::uint32_t>(index / m_capacity);
+  }
+
+  /// Writes the member of slot `index` (holds_member) from its Synthesis blocks 0 and 1.
+  PHSIM_HD void write(std::uint64_t index, const RandomBlock& b0, const RandomBlock& b1) const {
+    const bool enrolled = index % m_capacity < m_enrolled;
+    const std::uint64_t whole = whole_position(index);
     const auto id = static_cast<std::uint32_t>(whole);
     const std::uint32_t contract =
         enrolled ? stratum_of(m_t.contract_begin, m_t.n_contracts, whole)
                  : stratum_of(m_t.pool_contract_begin, m_t.n_contracts, whole - m_enrolled_total);
     const std::uint32_t county = m_t.contract_county[contract];
-
-    const Philox rng(m_seed, RngStream::Synthesis, id, 0u, m_first_replicate + replicate);
-    const RandomBlock b0 = rng.block(0);
-    const RandomBlock b1 = rng.block(1);
 
     const std::uint32_t band =
         sample_cumulative(enrolled ? m_t.age_cum : m_t.pool_age_cum, m_t.n_age_bands, b0.v[0]);

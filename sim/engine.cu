@@ -291,9 +291,20 @@ class ThrustEngine final : public Engine {
     const std::uint64_t pool_total = whole ? layout.pool : layout.pool_total;
     m_next_id.assign(replicates, static_cast<std::uint32_t>(enrolled_total + pool_total));
     const DeviceSynthesisTables device_tables(tables);
-    for_each_slot(SynthesizeMember{m_state.view(), device_tables.view(), seed, layout.enrolled,
-                                   layout.pool, layout.capacity, start_month, first_replicate,
-                                   layout.enrolled_first, enrolled_total, layout.pool_first});
+    const SynthesizeMember synthesize{m_state.view(), device_tables.view(), seed, layout.enrolled,
+                                      layout.pool, layout.capacity, start_month, first_replicate,
+                                      layout.enrolled_first, enrolled_total, layout.pool_first};
+#if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
+    if (m_options.batched_draws) {
+      for_each_tile<OrderKeyTileScratch>(m_state.size(), kOrderKeyTileSlots,
+                                         [synthesize](std::uint64_t begin, std::uint64_t end, OrderKeyTileScratch& s) {
+                                           synthesis_tile(synthesize, begin, end, s);
+                                         });
+    } else
+#endif
+    {
+      for_each_slot(synthesize);
+    }
     m_just_synthesized = true;
   }
 

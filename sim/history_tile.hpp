@@ -4,12 +4,14 @@
 /// (sim/philox_batch.hpp), then each member goes through the same code as InitializeHistory
 /// (start_member, write_history_states) reading its blocks from the batches. Same words, same
 /// results (tests/sim/test_history.cpp runs both); CPU backend only. Also the order keys
-/// before the history (MemberOrderKeys), whose conditions are drawn from the same blocks 0-1.
+/// before the history (MemberOrderKeys), whose conditions are drawn from the same blocks 0-1,
+/// and the synthesis before them (SynthesizeMember, two Synthesis blocks a member).
 #include <algorithm>
 #include <cstdint>
 
 #include "kernels/history.hpp"
 #include "kernels/member_order.hpp"
+#include "kernels/synthesis.hpp"
 #include "sim/philox_batch.hpp"
 
 namespace phsim {
@@ -157,10 +159,10 @@ inline void history_tile(const InitializeHistory& f, std::uint64_t begin, std::u
   finish();
 }
 
-/// Slots per tile of order keys: History blocks 0 and 1 of each fit one PhiloxBatch.
+/// Slots per tile of order keys (and of synthesis): two blocks of each fit one PhiloxBatch.
 inline constexpr std::uint64_t kOrderKeyTileSlots = PhiloxBatch::kCapacity / 2;
 
-/// Scratch of one thread's tiles of order keys.
+/// Scratch of one thread's tiles of order keys (or of synthesis).
 struct OrderKeyTileScratch {
   PhiloxBatch blocks;
   SimdLevel level = best_simd_level();
@@ -186,6 +188,27 @@ inline void order_key_tile(const MemberOrderKeys& f, std::uint64_t begin, std::u
       lane += 2;
     } else {
       f.write(j, f.m_members.conditions[i]);
+    }
+  }
+}
+
+/// SynthesizeMember of slots [begin, end) (at most kOrderKeyTileSlots), the Synthesis blocks 0
+/// and 1 of the members computed together.
+inline void synthesis_tile(const SynthesizeMember& f, std::uint64_t begin, std::uint64_t end,
+                           OrderKeyTileScratch& s) {
+  s.blocks.n = 0;
+  for (std::uint64_t i = begin; i < end; ++i) {
+    if (!f.holds_member(i)) continue;
+    for (std::uint32_t b = 0; b < 2; ++b) s.blocks.add(f.member_id(i), 0, f.rng_replicate(i), b);
+  }
+  if (s.blocks.n) compute_philox_batch(s.blocks, f.m_seed, RngStream::Synthesis, s.level);
+  std::size_t lane = 0;
+  for (std::uint64_t i = begin; i < end; ++i) {
+    if (f.holds_member(i)) {
+      f.write(i, s.blocks.result(lane), s.blocks.result(lane + 1));
+      lane += 2;
+    } else {
+      f(i);  // an empty slot
     }
   }
 }

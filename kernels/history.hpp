@@ -291,7 +291,7 @@ PHSIM_HD void write_history_states(const MemberView& m, std::uint64_t i, const S
 /// Initializes the dynamic fields of every slot (empty slots get zeros), the measure states
 /// excepted: the caller first fills each measure's array with its empty_measure_state (one
 /// fill streams through an array; writing every array slot by slot did not), and this writes
-/// the states that the service history changes. (The CPU's batched path, sim/history_tile.hpp,
+/// the states that the service history changes. (The CPU's batched path, sim/setup_tile.hpp,
 /// does the same with the blocks computed many at a time.)
 struct InitializeHistory {
   MemberView m_m;

@@ -36,7 +36,7 @@
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
 #include "sim/slot_kernel.cuh"
 #else
-#include "sim/history_tile.hpp"
+#include "sim/setup_tile.hpp"
 #include "sim/host_parallel.hpp"
 #include "sim/step_tile.hpp"
 #include "sim/tally_cpu.hpp"

@@ -2,7 +2,7 @@
 // far back as a member's measures ask and visits only the measures that have a history. The
 // states it writes must equal those of the plain rule in kernels/history.hpp's header, computed
 // here on the host for every member: the whole 48-month chain, every measure; on the CPU's
-// tiles (sim/history_tile.hpp) and member by member (InitializeHistory, as on a GPU).
+// tiles (sim/setup_tile.hpp) and member by member (InitializeHistory, as on a GPU).
 #include <gtest/gtest.h>
 
 #include "kernels/history.hpp"

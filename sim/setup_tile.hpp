@@ -1,11 +1,13 @@
 #pragma once
-/// @file The state before the first month on the CPU, a tile of slots at a time: the History
-/// blocks the tile's members will read are computed together with vector instructions
-/// (sim/philox_batch.hpp), then each member goes through the same code as InitializeHistory
-/// (start_member, write_history_states) reading its blocks from the batches. Same words, same
-/// results (tests/sim/test_history.cpp runs both); CPU backend only. Also the order keys
-/// before the history (MemberOrderKeys), whose conditions are drawn from the same blocks 0-1,
-/// and the synthesis before them (SynthesizeMember, two Synthesis blocks a member).
+/// @file The setup on the CPU, a tile of slots at a time: the Philox blocks the tile's members
+/// will read are computed together with vector instructions (sim/philox_batch.hpp), then each
+/// member goes through the same code as on the GPU, reading its blocks from the batches:
+///  - synthesis (SynthesizeMember::write, two Synthesis blocks a member);
+///  - the order keys before the history (MemberOrderKeys::write, whose conditions come from
+///    History blocks 0-1);
+///  - the history (start_member and write_history_states, as InitializeHistory).
+/// Same words, same results (tests/sim/test_history.cpp compares the tiles with member by
+/// member); CPU backend only.
 #include <algorithm>
 #include <cstdint>
 

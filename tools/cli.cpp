@@ -698,9 +698,9 @@ int cli_main(int argc, char** argv) {
       ->check(CLI::IsMember({"grouped", "id"}));
   bench->add_option("--draws", bench_opts.draws,
                     "batched (default): the CPU steps a tile of members together with vector "
-                    "instructions (random blocks, quiet months, measure walks, tally); member: one "
-                    "member at a time (same results, for timing the difference; the GPU always "
-                    "steps per member)")
+                    "instructions (random blocks, quiet months, measure walks, tally; the setup's "
+                    "random blocks too); member: one member at a time (same results, for timing "
+                    "the difference; the GPU always steps per member)")
       ->check(CLI::IsMember({"batched", "member"}));
   bench->add_option("--simd", bench_opts.simd,
                     "batched: the highest vector instructions the CPU step and tally may use, scalar, "

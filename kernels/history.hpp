@@ -307,7 +307,8 @@ struct InitializeHistory {
     if (!(m.status[i] & kAlive)) return;
     const StepTablesView& t = m_tables[i / m_capacity];
     const Philox rng(m_seed, RngStream::History, m.member_id[i], 0u, t.rng_replicate);
-    const HistoryStart st = start_member(m, i, t, m_h, m_start_month, rng.block(0), rng.block(1), rng.block(2));
+    const HistoryStart st =
+        start_member(m, i, t, m_h, m_start_month, rng.block(0), rng.block(1), rng.block(2));
     write_history_states(m, i, t, m_h, st, rng);
   }
 

@@ -77,7 +77,8 @@ struct MemberOrderKeys {
     const std::uint64_t i = m_first + j;
     if (drawn_conditions(i)) {
       const Philox rng(m_seed, RngStream::History, m_members.member_id[i], 0u, rng_replicate(i));
-      write(j, start_conditions(rng.block(0), rng.block(1), m_prevalence_thr, start_age_years(m_members, i, m_month)));
+      write(j, start_conditions(rng.block(0), rng.block(1), m_prevalence_thr,
+                                start_age_years(m_members, i, m_month)));
     } else {
       write(j, m_members.conditions[i]);
     }
@@ -87,11 +88,14 @@ struct MemberOrderKeys {
   PHSIM_HD bool drawn_conditions(std::uint64_t i) const {
     return m_prevalence_thr && (m_members.status[i] & kAlive);
   }
-  PHSIM_HD std::uint32_t rng_replicate(std::uint64_t i) const { return m_tables[i / m_capacity].rng_replicate; }
+  PHSIM_HD std::uint32_t rng_replicate(std::uint64_t i) const {
+    return m_tables[i / m_capacity].rng_replicate;
+  }
 
   /// Writes the key of slot m_first + j with `conditions`, and its position.
   PHSIM_HD void write(std::uint64_t j, std::uint8_t conditions) const {
-    m_keys[j] = member_order_key(m_members, m_first + j, m_capacity, m_first / m_capacity, m_month, conditions);
+    m_keys[j] =
+        member_order_key(m_members, m_first + j, m_capacity, m_first / m_capacity, m_month, conditions);
     m_position[j] = static_cast<std::uint32_t>(j);
   }
 };

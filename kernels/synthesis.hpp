@@ -99,9 +99,12 @@ struct SynthesizeMember {
   /// (= its slot without sharding), enrolled members first.
   PHSIM_HD std::uint64_t whole_position(std::uint64_t index) const {
     const std::uint64_t slot = index % m_capacity;
-    return slot < m_enrolled ? m_enrolled_first + slot : m_enrolled_total + m_pool_first + (slot - m_enrolled);
+    return slot < m_enrolled ? m_enrolled_first + slot
+                             : m_enrolled_total + m_pool_first + (slot - m_enrolled);
   }
-  PHSIM_HD std::uint32_t member_id(std::uint64_t index) const { return static_cast<std::uint32_t>(whole_position(index)); }
+  PHSIM_HD std::uint32_t member_id(std::uint64_t index) const {
+    return static_cast<std::uint32_t>(whole_position(index));
+  }
   PHSIM_HD std::uint32_t rng_replicate(std::uint64_t index) const {
     return m_first_replicate + static_cast<std::uint32_t>(index / m_capacity);
   }

@@ -332,9 +332,10 @@ class ThrustEngine final : public Engine {
     const InitializeHistory init{m_state.view(), raw(m_views), h, m_seed, m_layout.capacity, m_start_month};
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
     if (m_options.batched_draws) {
-      for_each_tile<HistoryTileScratch>(m_state.size(), kHistoryTileSlots, [init](std::uint64_t begin, std::uint64_t end, HistoryTileScratch& s) {
-        history_tile(init, begin, end, s);
-      });
+      for_each_tile<HistoryTileScratch>(m_state.size(), kHistoryTileSlots,
+                                        [init](std::uint64_t begin, std::uint64_t end, HistoryTileScratch& s) {
+                                          history_tile(init, begin, end, s);
+                                        });
       return;
     }
 #endif
@@ -379,9 +380,10 @@ class ThrustEngine final : public Engine {
     for_each_slot(step);
 #else
     if (m_options.batched_draws) {
-      for_each_tile<StepTileScratch>(m_state.size(), kStepTileSlots, [step](std::uint64_t begin, std::uint64_t end, StepTileScratch& s) {
-        step_tile(step, begin, end, s);
-      });
+      for_each_tile<StepTileScratch>(m_state.size(), kStepTileSlots,
+                                     [step](std::uint64_t begin, std::uint64_t end, StepTileScratch& s) {
+                                       step_tile(step, begin, end, s);
+                                     });
     } else {
       for_each_slot(step);
     }
@@ -508,8 +510,8 @@ class ThrustEngine final : public Engine {
 
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
   /// tile(begin, end, scratch) for [0, n) (slots, or positions in a chunk of them) in tiles of
-  /// `tile_slots`, taken in turn by the threads like for_each_slot's chunks, each thread with its own Scratch (whose `level` is
-  /// the vector instructions allowed).
+  /// `tile_slots`, taken in turn by the threads like for_each_slot's chunks, each thread with
+  /// its own Scratch (whose `level` is the vector instructions allowed).
   template <class Scratch, class Tile>
   void for_each_tile(std::uint64_t n, std::uint64_t tile_slots, Tile tile) {
     const auto tiles = static_cast<std::int64_t>((n + tile_slots - 1) / tile_slots);

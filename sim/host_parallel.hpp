@@ -63,7 +63,9 @@ void parallel_radix_sort_by_key(std::uint64_t* keys, V* values, std::size_t n, s
     std::fill(count.begin(), count.end(), 0);
     parallel_for_host(parts, [&](std::size_t p) {
       std::size_t* c = &count[p * kDigits];
-      for (std::size_t i = part_begin(p); i < part_begin(p + 1); ++i) ++c[(key_from[i] >> shift) & (kDigits - 1)];
+      for (std::size_t i = part_begin(p); i < part_begin(p + 1); ++i) {
+        ++c[(key_from[i] >> shift) & (kDigits - 1)];
+      }
     });
     std::size_t next = 0, used = 0;
     for (std::size_t digit = 0; digit < kDigits; ++digit) {

@@ -49,13 +49,17 @@ class HistoryTileBlocks {
       blocks += m_count[k];
     }
     // The chain stops at birth (EnrollmentHistory).
-    if (st.age_months < static_cast<int>(chain_months)) chain_months = static_cast<std::uint32_t>(std::max(st.age_months, 0));
+    if (st.age_months < static_cast<int>(chain_months)) {
+      chain_months = static_cast<std::uint32_t>(std::max(st.age_months, 0));
+    }
     m_chain_blocks = static_cast<std::uint8_t>((chain_months + 3) / 4);
     return blocks + m_chain_blocks;
   }
 
-  /// Queues the planned blocks of member `member_id` of replicate counter `replicate` in `batch`.
-  void queue(PhiloxBatch& batch, std::uint32_t member_id, std::uint32_t replicate) {
+  /// Queues the planned blocks of member `member_id` of replicate counter `replicate` under
+  /// `seed` in `batch`.
+  void queue(PhiloxBatch& batch, std::uint32_t seed, std::uint32_t member_id, std::uint32_t replicate) {
+    m_seed = seed;
     m_member_id = member_id;
     m_replicate = replicate;
     m_batch = &batch;
@@ -64,7 +68,9 @@ class HistoryTileBlocks {
     for (std::uint32_t left = m_measures; left; left &= left - 1u) {
       const std::uint32_t k = lowest_set_bit(left);
       m_lane[k] = static_cast<std::uint16_t>(batch.n);
-      for (std::uint32_t b = 0; b < m_count[k]; ++b) batch.add(member_id, 0, replicate, history_measure_block(k) + m_first[k] + b);
+      for (std::uint32_t b = 0; b < m_count[k]; ++b) {
+        batch.add(member_id, 0, replicate, history_measure_block(k) + m_first[k] + b);
+      }
     }
   }
 
@@ -72,15 +78,14 @@ class HistoryTileBlocks {
   RandomBlock block(std::uint32_t b) const {
     if (b >= 3 && b - 3 < m_chain_blocks) return m_batch->result(m_chain_lane + (b - 3));
     if (b >= history_measure_block(0)) {
-      const std::uint32_t k = (b - history_measure_block(0)) / 16, offset = (b - history_measure_block(0)) % 16;
+      const std::uint32_t k = (b - history_measure_block(0)) / 16;
+      const std::uint32_t offset = (b - history_measure_block(0)) % 16;
       if (k < kMaxMeasures && (m_measures >> k & 1u) && offset - m_first[k] < m_count[k]) {
         return m_batch->result(m_lane[k] + (offset - m_first[k]));
       }
     }
     return Philox(m_seed, RngStream::History, m_member_id, 0u, m_replicate).block(b);
   }
-
-  void set_seed(std::uint32_t seed) { m_seed = seed; }
 
  private:
   const PhiloxBatch* m_batch = nullptr;
@@ -145,7 +150,8 @@ inline void history_tile(const InitializeHistory& f, std::uint64_t begin, std::u
     const StepTablesView& t = f.m_tables[i / f.m_capacity];
     HistoryTileScratch::Member& member = s.members[pending];
     member.i = i;
-    member.st = start_member(m, i, t, f.m_h, f.m_start_month, s.start.result(3 * a), s.start.result(3 * a + 1),
+    member.st = start_member(m, i, t, f.m_h, f.m_start_month, s.start.result(3 * a),
+                             s.start.result(3 * a + 1),
                              s.start.result(3 * a + 2));
     const std::uint32_t blocks = member.blocks.plan(t.measures, f.m_h.history_measures, member.st);
     if (s.rest.full(blocks)) {
@@ -155,8 +161,7 @@ inline void history_tile(const InitializeHistory& f, std::uint64_t begin, std::u
       s.members[0] = {i, st, planned};
     }
     HistoryTileScratch::Member& queued = s.members[pending++];
-    queued.blocks.set_seed(f.m_seed);
-    queued.blocks.queue(s.rest, m.member_id[i], t.rng_replicate);
+    queued.blocks.queue(s.rest, f.m_seed, m.member_id[i], t.rng_replicate);
   }
   finish();
 }

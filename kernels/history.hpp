@@ -253,13 +253,21 @@ PHSIM_HD std::uint64_t served_months(const Source& source, std::uint32_t k, std:
   return served;
 }
 
+/// history_range of each measure, computed where asked.
+struct HistoryRanges {
+  PHSIM_HD HistoryRange operator()(std::uint32_t, const MeasureSpec& s, const HistoryStart& st) const {
+    return history_range(s, st);
+  }
+};
+
 /// Writes the states before the start of living member i's measures that have a history
 /// (HistoryTablesView::history_measures), from the member's History blocks in `source` (the
-/// others keep the empty_measure_state the caller filled in).
-template <class Source>
+/// others keep the empty_measure_state the caller filled in); `ranges(k, spec, st)` gives
+/// measure k's history_range (HistoryRanges, or ranges computed before).
+template <class Source, class Ranges = HistoryRanges>
 PHSIM_HD void write_history_states(const MemberView& m, std::uint64_t i, const StepTablesView& t,
                                    const HistoryTablesView& h, const HistoryStart& st,
-                                   const Source& source) {
+                                   const Source& source, const Ranges& ranges = Ranges()) {
   // Enrollment history, drawn only as far back as the service history asks.
   EnrollmentHistory<Source> enrollment(source, h, t, st.enrolled, st.age_months);
   const std::uint64_t row =
@@ -267,13 +275,10 @@ PHSIM_HD void write_history_states(const MemberView& m, std::uint64_t i, const S
   for (std::uint32_t left = h.history_measures; left; left &= left - 1u) {
     const std::uint32_t k = lowest_set_bit(left);
     const MeasureSpec& s = t.measures[k];
-    const HistoryRange r = history_range(s, st);
+    const HistoryRange r = ranges(k, s, st);
+    if (r.empty()) continue;  // the empty state
     std::uint8_t& state = m.measure_state[k * m.stride + i];
     const bool counts = s.kind == MeasureKind::CountInWindow && s.window != WindowKind::Lookback;
-    if (r.empty()) {
-      if (counts) state = 0;
-      continue;
-    }
     const std::uint64_t thr = service_threshold(t.service_thr[row + k]);
     const std::uint64_t months = r.enrolled_only ? enrollment.through(r.last) & r.mask() : r.mask();
     const std::uint64_t served = served_months(source, k, thr, months, !counts);

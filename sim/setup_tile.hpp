@@ -43,6 +43,7 @@ class HistoryTileBlocks {
       const HistoryRange r = history_range(specs[k], st);
       if (r.empty()) continue;
       if (r.enrolled_only) chain_months = std::max(chain_months, r.last);
+      m_range[k] = r;
       m_first[k] = static_cast<std::uint8_t>((r.first - 1) / 4);
       m_count[k] = static_cast<std::uint8_t>((r.last - 1) / 4 - m_first[k] + 1);
       m_measures |= 1u << k;
@@ -74,6 +75,11 @@ class HistoryTileBlocks {
     }
   }
 
+  /// The history_range of measure k that plan() computed (as write_history_states' `ranges`).
+  HistoryRange operator()(std::uint32_t k, const MeasureSpec&, const HistoryStart&) const {
+    return (m_measures >> k & 1u) ? m_range[k] : HistoryRange{};
+  }
+
   /// Block `b` of the member's History counter (after the batch is computed).
   RandomBlock block(std::uint32_t b) const {
     if (b >= 3 && b - 3 < m_chain_blocks) return m_batch->result(m_chain_lane + (b - 3));
@@ -96,6 +102,7 @@ class HistoryTileBlocks {
   std::uint16_t m_lane[kMaxMeasures] = {};
   std::uint8_t m_first[kMaxMeasures] = {};  ///< first block of measure k's, from its first block
   std::uint8_t m_count[kMaxMeasures] = {};
+  HistoryRange m_range[kMaxMeasures];
 };
 
 /// Scratch of one thread's tiles.
@@ -140,7 +147,8 @@ inline void history_tile(const InitializeHistory& f, std::uint64_t begin, std::u
     compute_philox_batch(s.rest, f.m_seed, RngStream::History, s.level);
     for (std::uint32_t p = 0; p < pending; ++p) {
       const HistoryTileScratch::Member& member = s.members[p];
-      write_history_states(m, member.i, f.m_tables[member.i / f.m_capacity], f.m_h, member.st, member.blocks);
+      write_history_states(m, member.i, f.m_tables[member.i / f.m_capacity], f.m_h, member.st, member.blocks,
+                           member.blocks);
     }
     pending = 0;
     s.rest.n = 0;

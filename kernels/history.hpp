@@ -53,6 +53,13 @@ PHSIM_HD inline std::uint32_t history_measure_mask(const MeasureSpec* specs, std
   return mask;
 }
 
+/// Months of the enrollment chain drawn to know the first `months` months back of a member of
+/// `age_months` at the start: none before birth (they are unenrolled).
+PHSIM_HD inline std::uint32_t chain_months_drawn(std::uint32_t months, int age_months) {
+  const std::uint32_t lived = age_months > 0 ? static_cast<std::uint32_t>(age_months) : 0u;
+  return months < lived ? months : lived;
+}
+
 /// Enrollment in the months before the start: the two-state churn chain run backwards from the
 /// member's status, month j back from month j - 1 on word 12 + (j - 1). Months are drawn on
 /// first use, each once, so a member whose service history looks back k months draws k months
@@ -74,9 +81,7 @@ class EnrollmentHistory {
   /// kHistoryMonths; never before birth); the bits of later months are those drawn so far.
   PHSIM_HD std::uint64_t through(std::uint32_t months) {
     if (m_drawn >= months) return m_bits;
-    // The months after birth (age then >= 0); the ones before stay unenrolled.
-    const std::uint32_t lived = m_age_months > 0 ? static_cast<std::uint32_t>(m_age_months) : 0u;
-    const std::uint32_t end = months < lived ? months : lived;
+    const std::uint32_t end = chain_months_drawn(months, m_age_months);
     // In locals, a block (4 months) at a time: the chain is serial, and members of the object
     // would go through memory between months.
     bool in = m_in;
@@ -185,6 +190,9 @@ struct HistoryRange {
   std::uint32_t first = 1, last = 0;
   bool enrolled_only = true;
   PHSIM_HD bool empty() const { return last < first; }
+  /// The blocks of the months' words, counted from the measure's first (4 months a block).
+  PHSIM_HD std::uint32_t first_block() const { return (first - 1) / 4; }
+  PHSIM_HD std::uint32_t blocks() const { return empty() ? 0 : (last - 1) / 4 - first_block() + 1; }
   /// Bits j - 1 of the months in the range.
   PHSIM_HD std::uint64_t mask() const {
     return empty() ? 0ull : (~0ull >> (64 - (last - first + 1))) << (first - 1);

@@ -74,26 +74,31 @@ struct MemberOrderKeys {
   std::uint32_t m_seed = 0;
 
   PHSIM_HD void operator()(std::uint64_t j) const {
-    const std::uint64_t i = m_first + j;
-    if (drawn_conditions(i)) {
-      const Philox rng(m_seed, RngStream::History, m_members.member_id[i], 0u, rng_replicate(i));
-      write(j, start_conditions(rng.block(0), rng.block(1), m_prevalence_thr,
-                                start_age_years(m_members, i, m_month)));
+    if (draws(j)) {
+      const Philox rng(m_seed, stream(), member_id(j), 0u, rng_replicate(j));
+      write(j, rng.block(0), rng.block(1));
     } else {
-      write(j, m_members.conditions[i]);
+      write_key(j, m_members.conditions[m_first + j]);
     }
   }
 
-  /// Whether slot i's key holds the conditions its History blocks 0 and 1 draw.
-  PHSIM_HD bool drawn_conditions(std::uint64_t i) const {
-    return m_prevalence_thr && (m_members.status[i] & kAlive);
+  // The key of position j from two random blocks, as sim/setup_tile.hpp's two_block_tile
+  // computes them many at a time: whether it draws, the counter, and the key from the blocks.
+  static constexpr RngStream stream() { return RngStream::History; }
+  /// Whether the key of position j holds the conditions History blocks 0 and 1 draw.
+  PHSIM_HD bool draws(std::uint64_t j) const {
+    return m_prevalence_thr && (m_members.status[m_first + j] & kAlive);
   }
-  PHSIM_HD std::uint32_t rng_replicate(std::uint64_t i) const {
-    return m_tables[i / m_capacity].rng_replicate;
+  PHSIM_HD std::uint32_t member_id(std::uint64_t j) const { return m_members.member_id[m_first + j]; }
+  PHSIM_HD std::uint32_t rng_replicate(std::uint64_t j) const {
+    return m_tables[(m_first + j) / m_capacity].rng_replicate;
+  }
+  PHSIM_HD void write(std::uint64_t j, const RandomBlock& b0, const RandomBlock& b1) const {
+    write_key(j, start_conditions(b0, b1, m_prevalence_thr, start_age_years(m_members, m_first + j, m_month)));
   }
 
   /// Writes the key of slot m_first + j with `conditions`, and its position.
-  PHSIM_HD void write(std::uint64_t j, std::uint8_t conditions) const {
+  PHSIM_HD void write_key(std::uint64_t j, std::uint8_t conditions) const {
     m_keys[j] =
         member_order_key(m_members, m_first + j, m_capacity, m_first / m_capacity, m_month, conditions);
     m_position[j] = static_cast<std::uint32_t>(j);

@@ -84,18 +84,21 @@ struct SynthesizeMember {
   std::uint64_t m_pool_first;       ///< shard: first pool member, counted within the pool
 
   PHSIM_HD void operator()(std::uint64_t index) const {
-    if (!holds_member(index)) {
+    if (!draws(index)) {
       m_members.status[index] = 0;  // empty slot, filled by a birth later
       m_members.member_id[index] = 0xffffffffu;
       return;
     }
-    const Philox rng(m_seed, RngStream::Synthesis, member_id(index), 0u, rng_replicate(index));
+    const Philox rng(m_seed, stream(), member_id(index), 0u, rng_replicate(index));
     write(index, rng.block(0), rng.block(1));
   }
 
+  // A slot's member from two random blocks, as sim/setup_tile.hpp's two_block_tile computes
+  // them many at a time: whether it draws, the counter, and the member from the blocks.
+  static constexpr RngStream stream() { return RngStream::Synthesis; }
   /// Whether slot `index` holds a member at the start (the others are empty).
-  PHSIM_HD bool holds_member(std::uint64_t index) const { return index % m_capacity < m_enrolled + m_pool; }
-  /// The id of the member of slot `index` (holds_member): its position in the whole population
+  PHSIM_HD bool draws(std::uint64_t index) const { return index % m_capacity < m_enrolled + m_pool; }
+  /// The id of the member of slot `index` (draws): its position in the whole population
   /// (= its slot without sharding), enrolled members first.
   PHSIM_HD std::uint64_t whole_position(std::uint64_t index) const {
     const std::uint64_t slot = index % m_capacity;
@@ -109,7 +112,7 @@ struct SynthesizeMember {
     return m_first_replicate + static_cast<std::uint32_t>(index / m_capacity);
   }
 
-  /// Writes the member of slot `index` (holds_member) from its Synthesis blocks 0 and 1.
+  /// Writes the member of slot `index` (draws) from its Synthesis blocks 0 and 1.
   PHSIM_HD void write(std::uint64_t index, const RandomBlock& b0, const RandomBlock& b1) const {
     const bool enrolled = index % m_capacity < m_enrolled;
     const std::uint64_t whole = whole_position(index);

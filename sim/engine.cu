@@ -296,9 +296,9 @@ class ThrustEngine final : public Engine {
                                       layout.enrolled_first, enrolled_total, layout.pool_first};
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
     if (m_options.batched_draws) {
-      for_each_tile<OrderKeyTileScratch>(m_state.size(), kOrderKeyTileSlots,
-                                         [synthesize](std::uint64_t begin, std::uint64_t end, OrderKeyTileScratch& s) {
-                                           synthesis_tile(synthesize, begin, end, s);
+      for_each_tile<TwoBlockTileScratch>(m_state.size(), kTwoBlockTileSlots,
+                                         [synthesize](std::uint64_t begin, std::uint64_t end, TwoBlockTileScratch& s) {
+                                           two_block_tile(synthesize, begin, end, s);
                                          });
     } else
 #endif
@@ -568,9 +568,9 @@ class ThrustEngine final : public Engine {
                                        prevalence_thr, raw(m_views), m_seed};
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
       if (m_options.batched_draws && prevalence_thr) {
-        for_each_tile<OrderKeyTileScratch>(static_cast<std::uint64_t>(len), kOrderKeyTileSlots,
-                                           [order_keys](std::uint64_t begin, std::uint64_t end, OrderKeyTileScratch& s) {
-                                             order_key_tile(order_keys, begin, end, s);
+        for_each_tile<TwoBlockTileScratch>(static_cast<std::uint64_t>(len), kTwoBlockTileSlots,
+                                           [order_keys](std::uint64_t begin, std::uint64_t end, TwoBlockTileScratch& s) {
+                                             two_block_tile(order_keys, begin, end, s);
                                            });
       } else
 #endif

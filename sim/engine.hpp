@@ -33,8 +33,8 @@ struct EngineOptions {
   std::uint64_t order_chunk_slots = 1ull << 24;
   /// CPU: step a tile of slots at a time (sim/step_tile.hpp): random blocks computed together,
   /// quiet months and their measure walks done together, with vector instructions; rather than
-  /// member by member. The history before the start likewise (sim/setup_tile.hpp). The
-  /// results are the same; speed differs.
+  /// member by member. The setup's synthesis, order keys and history likewise
+  /// (sim/setup_tile.hpp). The results are the same; speed differs.
   bool batched_draws = true;
   /// CPU, batched: the highest vector instruction level the tiled step and the year-end tally may
   /// use (at most what the CPU runs). Same results at every level; tests and benchmarks lower it.

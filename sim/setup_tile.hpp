@@ -2,9 +2,9 @@
 /// @file The setup on the CPU, a tile of slots at a time: the Philox blocks the tile's members
 /// will read are computed together with vector instructions (sim/philox_batch.hpp), then each
 /// member goes through the same code as on the GPU, reading its blocks from the batches:
-///  - synthesis (SynthesizeMember::write, two Synthesis blocks a member);
-///  - the order keys before the history (MemberOrderKeys::write, whose conditions come from
-///    History blocks 0-1);
+///  - synthesis (SynthesizeMember, two Synthesis blocks a member) and the order keys before
+///    the history (MemberOrderKeys, whose conditions come from History blocks 0-1), through
+///    two_block_tile;
 ///  - the history (start_member and write_history_states, as InitializeHistory).
 /// Same words, same results (tests/sim/test_history.cpp compares the tiles with member by
 /// member); CPU backend only.
@@ -44,16 +44,10 @@ class HistoryTileBlocks {
       if (r.empty()) continue;
       if (r.enrolled_only) chain_months = std::max(chain_months, r.last);
       m_range[k] = r;
-      m_first[k] = static_cast<std::uint8_t>((r.first - 1) / 4);
-      m_count[k] = static_cast<std::uint8_t>((r.last - 1) / 4 - m_first[k] + 1);
       m_measures |= 1u << k;
-      blocks += m_count[k];
+      blocks += r.blocks();
     }
-    // The chain stops at birth (EnrollmentHistory).
-    if (st.age_months < static_cast<int>(chain_months)) {
-      chain_months = static_cast<std::uint32_t>(std::max(st.age_months, 0));
-    }
-    m_chain_blocks = static_cast<std::uint8_t>((chain_months + 3) / 4);
+    m_chain_blocks = static_cast<std::uint8_t>((chain_months_drawn(chain_months, st.age_months) + 3) / 4);
     return blocks + m_chain_blocks;
   }
 
@@ -69,8 +63,8 @@ class HistoryTileBlocks {
     for (std::uint32_t left = m_measures; left; left &= left - 1u) {
       const std::uint32_t k = lowest_set_bit(left);
       m_lane[k] = static_cast<std::uint16_t>(batch.n);
-      for (std::uint32_t b = 0; b < m_count[k]; ++b) {
-        batch.add(member_id, 0, replicate, history_measure_block(k) + m_first[k] + b);
+      for (std::uint32_t b = 0; b < m_range[k].blocks(); ++b) {
+        batch.add(member_id, 0, replicate, history_measure_block(k) + m_range[k].first_block() + b);
       }
     }
   }
@@ -86,8 +80,8 @@ class HistoryTileBlocks {
     if (b >= history_measure_block(0)) {
       const std::uint32_t k = (b - history_measure_block(0)) / 16;
       const std::uint32_t offset = (b - history_measure_block(0)) % 16;
-      if (k < kMaxMeasures && (m_measures >> k & 1u) && offset - m_first[k] < m_count[k]) {
-        return m_batch->result(m_lane[k] + (offset - m_first[k]));
+      if (k < kMaxMeasures && (m_measures >> k & 1u) && offset - m_range[k].first_block() < m_range[k].blocks()) {
+        return m_batch->result(m_lane[k] + (offset - m_range[k].first_block()));
       }
     }
     return Philox(m_seed, RngStream::History, m_member_id, 0u, m_replicate).block(b);
@@ -100,9 +94,7 @@ class HistoryTileBlocks {
   std::uint16_t m_chain_lane = 0;
   std::uint8_t m_chain_blocks = 0;
   std::uint16_t m_lane[kMaxMeasures] = {};
-  std::uint8_t m_first[kMaxMeasures] = {};  ///< first block of measure k's, from its first block
-  std::uint8_t m_count[kMaxMeasures] = {};
-  HistoryRange m_range[kMaxMeasures];
+  HistoryRange m_range[kMaxMeasures];  ///< measure k's history_range (when it has blocks)
 };
 
 /// Scratch of one thread's tiles.
@@ -174,56 +166,34 @@ inline void history_tile(const InitializeHistory& f, std::uint64_t begin, std::u
   finish();
 }
 
-/// Slots per tile of order keys (and of synthesis): two blocks of each fit one PhiloxBatch.
-inline constexpr std::uint64_t kOrderKeyTileSlots = PhiloxBatch::kCapacity / 2;
+/// Slots per tile of two_block_tile: two blocks of each fit one PhiloxBatch.
+inline constexpr std::uint64_t kTwoBlockTileSlots = PhiloxBatch::kCapacity / 2;
 
-/// Scratch of one thread's tiles of order keys (or of synthesis).
-struct OrderKeyTileScratch {
+/// Scratch of one thread's two_block_tile.
+struct TwoBlockTileScratch {
   PhiloxBatch blocks;
   SimdLevel level = best_simd_level();
 };
 
-/// MemberOrderKeys of positions [begin, end) (at most kOrderKeyTileSlots), the History blocks 0
-/// and 1 of the living members computed together.
-inline void order_key_tile(const MemberOrderKeys& f, std::uint64_t begin, std::uint64_t end,
-                           OrderKeyTileScratch& s) {
+/// f(j) for j in [begin, end) (at most kTwoBlockTileSlots), for a functor that draws two
+/// blocks of F::stream() where f.draws(j) (SynthesizeMember, MemberOrderKeys): those blocks,
+/// counters (f.member_id(j), 0, f.rng_replicate(j), 0 and 1), computed together, then
+/// f.write(j, block 0, block 1) with them, and f(j) where it draws none.
+template <class F>
+inline void two_block_tile(const F& f, std::uint64_t begin, std::uint64_t end, TwoBlockTileScratch& s) {
   s.blocks.n = 0;
   for (std::uint64_t j = begin; j < end; ++j) {
-    const std::uint64_t i = f.m_first + j;
-    if (!f.drawn_conditions(i)) continue;
-    for (std::uint32_t b = 0; b < 2; ++b) s.blocks.add(f.m_members.member_id[i], 0, f.rng_replicate(i), b);
+    if (!f.draws(j)) continue;
+    for (std::uint32_t b = 0; b < 2; ++b) s.blocks.add(f.member_id(j), 0, f.rng_replicate(j), b);
   }
-  if (s.blocks.n) compute_philox_batch(s.blocks, f.m_seed, RngStream::History, s.level);
+  if (s.blocks.n) compute_philox_batch(s.blocks, f.m_seed, F::stream(), s.level);
   std::size_t lane = 0;
   for (std::uint64_t j = begin; j < end; ++j) {
-    const std::uint64_t i = f.m_first + j;
-    if (f.drawn_conditions(i)) {
-      f.write(j, start_conditions(s.blocks.result(lane), s.blocks.result(lane + 1), f.m_prevalence_thr,
-                                  start_age_years(f.m_members, i, f.m_month)));
+    if (f.draws(j)) {
+      f.write(j, s.blocks.result(lane), s.blocks.result(lane + 1));
       lane += 2;
     } else {
-      f.write(j, f.m_members.conditions[i]);
-    }
-  }
-}
-
-/// SynthesizeMember of slots [begin, end) (at most kOrderKeyTileSlots), the Synthesis blocks 0
-/// and 1 of the members computed together.
-inline void synthesis_tile(const SynthesizeMember& f, std::uint64_t begin, std::uint64_t end,
-                           OrderKeyTileScratch& s) {
-  s.blocks.n = 0;
-  for (std::uint64_t i = begin; i < end; ++i) {
-    if (!f.holds_member(i)) continue;
-    for (std::uint32_t b = 0; b < 2; ++b) s.blocks.add(f.member_id(i), 0, f.rng_replicate(i), b);
-  }
-  if (s.blocks.n) compute_philox_batch(s.blocks, f.m_seed, RngStream::Synthesis, s.level);
-  std::size_t lane = 0;
-  for (std::uint64_t i = begin; i < end; ++i) {
-    if (f.holds_member(i)) {
-      f.write(i, s.blocks.result(lane), s.blocks.result(lane + 1));
-      lane += 2;
-    } else {
-      f(i);  // an empty slot
+      f(j);
     }
   }
 }

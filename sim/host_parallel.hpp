@@ -12,6 +12,15 @@
 
 namespace phsim {
 
+/// The number of host threads parallel_for_host uses (1 without OpenMP).
+inline std::size_t host_threads() {
+#if defined(_OPENMP)
+  return static_cast<std::size_t>(std::max(1, omp_get_max_threads()));
+#else
+  return 1;
+#endif
+}
+
 /// Calls f(i) for every i in [0, n), on the host's OpenMP threads (in turn without OpenMP). The
 /// calls must be independent. If any throws, the loop finishes and one of the exceptions is
 /// rethrown (an exception cannot leave an OpenMP region).
@@ -44,11 +53,7 @@ void parallel_radix_sort_by_key(std::uint64_t* keys, V* values, std::size_t n, s
                                 V* value_scratch) {
   constexpr int kDigitBits = 11;
   constexpr std::size_t kDigits = std::size_t{1} << kDigitBits;
-  std::size_t parts = 1;
-#if defined(_OPENMP)
-  parts = static_cast<std::size_t>(omp_get_max_threads());
-#endif
-  parts = std::max<std::size_t>(1, std::min(parts, n / 4096));
+  const std::size_t parts = std::max<std::size_t>(1, std::min(host_threads(), n / 4096));
   const auto part_begin = [&](std::size_t p) { return n / parts * p + std::min(p, n % parts); };
   std::uint64_t any = 0;
   for (std::size_t i = 0; i < n; ++i) any |= keys[i];

@@ -2,6 +2,7 @@
 // full disk.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <omp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +19,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "io/hdf5_file.hpp"
@@ -359,6 +363,121 @@ TEST_F(Hdf5FileTest, LargeDatasetsAreChunkedAndCompressedSmallOnesContiguous) {
   EXPECT_EQ(x.chunk[1], 1000u);
   EXPECT_LE(x.chunk[0] * x.chunk[1] * 8, 1u << 20);
   EXPECT_GE(x.chunk[0], 100u);
+}
+
+/// Every stored chunk of dataset `name` in `path`: its filter mask and bytes, by chunk index.
+struct StoredChunk {
+  std::vector<hsize_t> offset;
+  std::uint32_t filter_mask = 0;
+  std::vector<unsigned char> bytes;
+};
+std::vector<StoredChunk> stored_chunks(const std::string& path, const std::string& name) {
+  std::vector<StoredChunk> out;
+  const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t d = H5Dopen2(f, name.c_str(), H5P_DEFAULT);
+  const hid_t space = H5Dget_space(d);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  hsize_t n = 0;
+  EXPECT_GE(H5Dget_num_chunks(d, space, &n), 0);
+  for (hsize_t i = 0; i < n; ++i) {
+    StoredChunk c;
+    c.offset.resize(static_cast<std::size_t>(rank));
+    unsigned mask = 0;
+    haddr_t addr = 0;
+    hsize_t size = 0;
+    EXPECT_GE(H5Dget_chunk_info(d, space, i, c.offset.data(), &mask, &addr, &size), 0);
+    c.bytes.resize(static_cast<std::size_t>(size));
+    EXPECT_GE(H5Dread_chunk(d, H5P_DEFAULT, c.offset.data(), &c.filter_mask, c.bytes.data()), 0);
+    out.push_back(std::move(c));
+  }
+  H5Sclose(space);
+  H5Dclose(d);
+  H5Fclose(f);
+  return out;
+}
+
+/// Writes `data` as dataset `name` of `shape` into a new file with HDF5's own filter pipeline
+/// (H5Dwrite) and the given chunk shape, shuffle and deflate level 4.
+template <class T>
+void write_with_hdf5_filters(const std::string& path, const std::string& name,
+                             const std::vector<hsize_t>& shape, const std::vector<hsize_t>& chunk,
+                             const std::vector<T>& data) {
+  const hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t space = H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr);
+  const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+  H5Pset_chunk(dcpl, static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_shuffle(dcpl);
+  H5Pset_deflate(dcpl, 4);
+  const hid_t type = std::is_same_v<T, double> ? H5T_IEEE_F64LE : H5T_STD_I64LE;
+  const hid_t mem = std::is_same_v<T, double> ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64;
+  const hid_t d = H5Dcreate2(f, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  EXPECT_GE(H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), 0);
+  H5Dclose(d);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Fclose(f);
+}
+
+// The writer filters chunks on the host's threads and writes them directly (H5Dwrite_chunk). The
+// chunks it stores must be, byte for byte, those HDF5's own shuffle + deflate pipeline stores for
+// the same data and chunk shape, on any number of threads: leading axes in chunks of one, a last
+// chunk that runs past the extent, more chunks than one batch of the threads.
+TEST_F(Hdf5FileTest, ChunksAreTheBytesOfHdf5sOwnFiltersOnAnyNumberOfThreads) {
+  std::mt19937_64 rng(11);
+  std::vector<double> rates(2 * 5 * 1000 * 37);  // leading axis 2, axis of 5 split 3 + 2
+  for (auto& v : rates) v = (rng() % 7 == 0) ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(rng() % 1000) / 7.0;
+  std::vector<std::int64_t> counts(2000001);  // 1-D in 16 chunks, the last one short
+  for (std::size_t i = 0; i < counts.size(); ++i) counts[i] = static_cast<std::int64_t>(i % 977) - (rng() % 3 == 0 ? 5000 : 0);
+  const auto labels = [](std::size_t n) {
+    std::vector<std::int64_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(i);
+    return v;
+  };
+  const int threads_before = omp_get_max_threads();
+  for (const int threads : {1, 3}) {
+    omp_set_num_threads(threads);
+    const std::string path = file("direct" + std::to_string(threads) + ".h5");
+    {
+      ResultsWriter w(path);
+      w.add_dimension("a", labels(2));
+      w.add_dimension("b", labels(5));
+      w.add_dimension("c", labels(1000));
+      w.add_dimension("d", labels(37));
+      w.add_dimension("i", labels(counts.size()));
+      w.write("rate", {"a", "b", "c", "d"}, rates);
+      w.write("count", {"i"}, counts);
+      w.commit();
+      ResultsReader r(path);
+      const std::vector<double> back = r.read_float64("rate");
+      ASSERT_EQ(back.size(), rates.size());
+      EXPECT_EQ(std::memcmp(back.data(), rates.data(), rates.size() * sizeof(double)), 0);
+      EXPECT_EQ(r.read_int64("count"), counts);
+    }
+    const Layout rate = layout_of(path, "rate");
+    ASSERT_EQ(rate.chunk, (std::vector<hsize_t>{1, 3, 1000, 37}));
+    const Layout count = layout_of(path, "count");
+    ASSERT_EQ(count.chunk.size(), 1u);
+    ASSERT_EQ(counts.size() % count.chunk[0] != 0, true);
+    EXPECT_GT((counts.size() + count.chunk[0] - 1) / count.chunk[0], 12u);  // > one batch of 3 threads
+
+    const std::string ref_rate = file("hdf5_rate.h5"), ref_count = file("hdf5_count.h5");
+    write_with_hdf5_filters(ref_rate, "rate", {2, 5, 1000, 37}, rate.chunk, rates);
+    write_with_hdf5_filters(ref_count, "count", {counts.size()}, count.chunk, counts);
+    for (const auto& [ours, theirs, name] :
+         {std::tuple{path, ref_rate, std::string("rate")}, std::tuple{path, ref_count, std::string("count")}}) {
+      const std::vector<StoredChunk> a = stored_chunks(ours, name), b = stored_chunks(theirs, name);
+      ASSERT_EQ(a.size(), b.size()) << name;
+      ASSERT_GE(a.size(), 4u) << name;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].offset, b[i].offset) << name << " chunk " << i;
+        EXPECT_EQ(a[i].filter_mask, 0u) << name << " chunk " << i;
+        EXPECT_EQ(a[i].filter_mask, b[i].filter_mask) << name << " chunk " << i;
+        EXPECT_EQ(a[i].bytes, b[i].bytes) << name << " chunk " << i << " of " << threads << " thread(s)";
+      }
+    }
+  }
+  omp_set_num_threads(threads_before);
 }
 
 TEST_F(Hdf5FileTest, FileFormatIsV18WithCreationOrderTracked) {

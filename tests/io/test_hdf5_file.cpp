@@ -657,6 +657,8 @@ int run_in_child(const std::string& stderr_path, F&& body) {
   const pid_t pid = ::fork();
   if (pid < 0) return -1000;
   if (pid == 0) {
+    // The parent's OpenMP threads do not exist here: the writer's loops run on this thread alone.
+    omp_set_num_threads(1);
     if (!std::freopen(stderr_path.c_str(), "w", stderr)) ::_exit(50);
     int code = 60;
     try {

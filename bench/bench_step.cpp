@@ -1,12 +1,16 @@
 // Google Benchmark suite: the monthly step, the year-end tally, population synthesis and the
 // history before the start, at 10^4 to 10^7 members, on the CPU backend (and CUDA when built
-// and a device is present).
-// Counters: member_months/s (items) and bytes of state per member slot.
+// and a device is present); and writing a results file of 16 to 256 replicates x 5 years.
+// Counters: member_months/s (items) and bytes of state per member slot; for the results file,
+// replicate-years/s (items) and its arrays' bytes/s before compression.
 #include <benchmark/benchmark.h>
 
+#include <filesystem>
 #include <memory>
+#include <unistd.h>
 
 #include "io/reference_data_io.hpp"
+#include "io/results_output.hpp"
 #include "sim/engine.hpp"
 #include "sim/population.hpp"
 #include "sim/runner.hpp"
@@ -97,6 +101,31 @@ void BM_History(benchmark::State& state, Backend backend) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(members));
 }
 
+/// Writing the results file of one scenario of 1,000 members x 5 years x range(0) replicates
+/// (the run itself is not timed).
+void BM_WriteResults(benchmark::State& state) {
+  RunSettings run;
+  run.members = 1000;
+  run.years = 5;
+  run.replicates = static_cast<int>(state.range(0));
+  auto engine = make_engine(EngineOptions{Backend::Cpu, 0, 0});
+  const std::vector<ScenarioResults> results{run_scenario(run, data(), *engine)};
+  RunMetadata meta;
+  meta.scenario_names = {run.name};
+  meta.scenario_tomls = {""};
+  meta.scenario_hashes = {""};
+  double bytes = 0;
+  for_each_array(results.front(), [&](const char*, const auto& a) {
+    bytes += static_cast<double>(a.size() * sizeof(a[0]));
+  });
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("phsim_bench_results_" + std::to_string(::getpid()) + ".h5")).string();
+  for (auto _ : state) write_results(path, data(), results, meta);
+  std::filesystem::remove(path);
+  state.SetItemsProcessed(state.iterations() * run.replicates * run.years);
+  state.SetBytesProcessed(static_cast<std::int64_t>(static_cast<double>(state.iterations()) * bytes));
+}
+
 void sizes(benchmark::internal::Benchmark* b) {
   for (long n : {10000L, 100000L, 1000000L, 10000000L}) b->Arg(n);
   b->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -106,6 +135,7 @@ BENCHMARK_CAPTURE(BM_Step, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Tally, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Synthesis, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_History, cpu, Backend::Cpu)->Apply(sizes);
+BENCHMARK(BM_WriteResults)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 #if defined(PHSIM_HAVE_CUDA)
 BENCHMARK_CAPTURE(BM_Step, cuda, Backend::Cuda)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Tally, cuda, Backend::Cuda)->Apply(sizes);

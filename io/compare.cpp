@@ -10,6 +10,7 @@
 
 #include "io/hdf5_file.hpp"
 #include "sim/errors.hpp"
+#include "sim/host_parallel.hpp"
 #include "sim/uncertainty.hpp"
 
 namespace phsim {
@@ -592,26 +593,32 @@ RateSummaries compute_rate_summaries(const std::vector<std::int64_t>& numerator,
   out.p025.assign(cells, kNaN);
   out.p975.assign(cells, kNaN);
   out.statewide.assign(sh.scenarios * sh.replicates * sh.years * sh.measures, kNaN);
-  std::vector<double> rates;
-  rates.reserve(sh.replicates);
+  // Cells in blocks on the host's threads; a block reads each replicate's run of its cells.
+  constexpr std::size_t kBlock = 64;
+  const std::size_t blocks = (CPM + kBlock - 1) / kBlock;
+  parallel_for_host(sh.scenarios * sh.years * blocks, [&](std::size_t task) {
+    const std::size_t sy = task / blocks, s = sy / sh.years, y = sy % sh.years;
+    const std::size_t first = task % blocks * kBlock, n = std::min(kBlock, CPM - first);
+    std::vector<std::vector<double>> rates(n);
+    for (std::size_t r = 0; r < sh.replicates; ++r) {
+      const std::size_t i = ((s * sh.replicates + r) * sh.years + y) * CPM + first;
+      for (std::size_t c = 0; c < n; ++c) {
+        if (denominator[i + c] > 0) {
+          rates[c].push_back(static_cast<double>(numerator[i + c]) / static_cast<double>(denominator[i + c]));
+        }
+      }
+    }
+    for (std::size_t c = 0; c < n; ++c) {
+      if (rates[c].empty()) continue;
+      const UncertaintySummary u = summarize(rates[c]);
+      const std::size_t o = (s * sh.years + y) * CPM + first + c;
+      out.mean[o] = u.mean;
+      out.p025[o] = u.p025;
+      out.p975[o] = u.p975;
+    }
+  });
   for (std::size_t s = 0; s < sh.scenarios; ++s) {
     for (std::size_t y = 0; y < sh.years; ++y) {
-      for (std::size_t cpm = 0; cpm < CPM; ++cpm) {
-        rates.clear();
-        for (std::size_t r = 0; r < sh.replicates; ++r) {
-          const std::size_t i = ((s * sh.replicates + r) * sh.years + y) * CPM + cpm;
-          if (denominator[i] > 0) {
-            rates.push_back(static_cast<double>(numerator[i]) / static_cast<double>(denominator[i]));
-          }
-        }
-        if (rates.empty()) continue;
-        const std::size_t o = (s * sh.years + y) * CPM + cpm;
-        double sum = 0.0;
-        for (double v : rates) sum += v;
-        out.mean[o] = sum / static_cast<double>(rates.size());
-        out.p025[o] = percentile_linear(rates, 0.025);
-        out.p975[o] = percentile_linear(rates, 0.975);
-      }
       for (std::size_t r = 0; r < sh.replicates; ++r) {
         const std::size_t base = ((s * sh.replicates + r) * sh.years + y) * CPM;
         for (std::size_t m = 0; m < sh.measures; ++m) {

@@ -475,7 +475,10 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     cluster.gather_replicates(r, scenarios.front().run.replicates);
     bytes_received += cluster.bytes_received();
   }
+  const auto write_start = std::chrono::steady_clock::now();
   if (lead) write_results(out, data, results, meta);
+  const double seconds_output =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
   cluster.barrier();  // a rank 0 that failed to write has aborted the job: checkpoints stay
   std::remove(checkpoint_path.c_str());  // the output holds everything now
   if (!lead) return 0;
@@ -485,8 +488,8 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     for (const auto& r : results) seconds += r.seconds;
     const double member_months = static_cast<double>(members) * scenarios.front().run.replicates *
                                  scenarios.front().run.years * 12.0 * results.size();
-    std::fprintf(stderr, "  simulated %.3g member-months in %.2f s (%.3g member-months/s)\n",
-                 member_months, seconds, seconds > 0 ? member_months / seconds : 0.0);
+    std::fprintf(stderr, "  simulated %.3g member-months in %.2f s (%.3g member-months/s); results written in %.2f s\n",
+                 member_months, seconds, seconds > 0 ? member_months / seconds : 0.0, seconds_output);
   }
   if (!o.summary_json.empty()) {
     double seconds = 0;
@@ -513,6 +516,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
                                 {"seconds", results[i].seconds}});
     }
     j["seconds"] = seconds;
+    j["seconds_output"] = seconds_output;
     j["member_months"] = member_months;
     j["member_months_per_s"] = seconds > 0 ? member_months / seconds : 0.0;
     j["bytes_per_member"] = kBytesPerMember;

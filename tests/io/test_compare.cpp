@@ -522,6 +522,55 @@ TEST_F(CompareTest, SummaryVariables) {
   EXPECT_EQ(state[st(0, 0, 0, 1)], 50.0 / 2000.0);
 }
 
+// Every cell against its definition, on a shape of several blocks of cells (the last one short),
+// several scenarios and years, and denominators of 0 that drop a replicate from a cell.
+TEST(RateSummaries, EveryCellIsTheMeanAndPercentilesOfItsReplicatesRates) {
+  const RateShape sh{2, 7, 3, 5, 4, 9};  // scenarios, replicates, years, counties, plans, measures
+  const std::size_t cpm = sh.counties * sh.plans * sh.measures;
+  const std::size_t total = sh.scenarios * sh.replicates * sh.years * cpm;
+  std::vector<std::int64_t> num(total), den(total);
+  std::uint64_t x = 12345;
+  for (std::size_t i = 0; i < total; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    den[i] = static_cast<std::int64_t>((x >> 33) % 50);  // 0 in one case of 50
+    num[i] = den[i] > 0 ? static_cast<std::int64_t>((x >> 13) % static_cast<std::uint64_t>(den[i] + 1)) : 0;
+  }
+  const RateSummaries out = compute_rate_summaries(num, den, sh);
+  const auto percentile = [](std::vector<double> v, double q) {  // linear between order statistics
+    std::sort(v.begin(), v.end());
+    const double h = q * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(h);
+    return lo + 1 < v.size() ? v[lo] + (h - static_cast<double>(lo)) * (v[lo + 1] - v[lo]) : v[lo];
+  };
+  int skipped = 0;
+  for (std::size_t s = 0; s < sh.scenarios; ++s) {
+    for (std::size_t y = 0; y < sh.years; ++y) {
+      for (std::size_t c = 0; c < cpm; ++c) {
+        std::vector<double> rates;
+        double sum = 0;
+        for (std::size_t r = 0; r < sh.replicates; ++r) {
+          const std::size_t i = ((s * sh.replicates + r) * sh.years + y) * cpm + c;
+          if (den[i] == 0) {
+            ++skipped;
+            continue;
+          }
+          rates.push_back(static_cast<double>(num[i]) / static_cast<double>(den[i]));
+          sum += rates.back();
+        }
+        const std::size_t o = (s * sh.years + y) * cpm + c;
+        if (rates.empty()) {
+          EXPECT_TRUE(std::isnan(out.mean[o]) && std::isnan(out.p025[o]) && std::isnan(out.p975[o]));
+          continue;
+        }
+        EXPECT_EQ(out.mean[o], sum / static_cast<double>(rates.size())) << o;
+        EXPECT_NEAR(out.p025[o], percentile(rates, 0.025), 1e-15) << o;
+        EXPECT_NEAR(out.p975[o], percentile(rates, 0.975), 1e-15) << o;
+      }
+    }
+  }
+  EXPECT_GT(skipped, 0);  // the case of a skipped replicate was met
+}
+
 TEST(RateSummaries, OneReplicateAllEqualTheRate) {
   // 1 scenario, 1 replicate, 1 year, 1 county, 2 plans, 1 measure: 3/8 and 0/0.
   const RateSummaries s = compute_rate_summaries({3, 0}, {8, 0}, {1, 1, 1, 1, 2, 1});

@@ -377,6 +377,7 @@ TEST_F(CliTest, SummaryJsonDescribesTheRun) {
   EXPECT_EQ(j.at("scenarios").size(), 1u);
   EXPECT_EQ(j.at("scenarios")[0].at("hash").get<std::string>().size(), 16u);
   EXPECT_GT(j.at("member_months_per_s").get<double>(), 0.0);
+  EXPECT_GT(j.at("seconds_output").get<double>(), 0.0);  // the results file was written
   EXPECT_FALSE(fs::exists(m_dir / "s.json.partial"));
   // An unknown log level is a usage error.
   EXPECT_EQ(phsim("run --members 1000 --out b.h5 --log-level loud", m_dir).status, 2);

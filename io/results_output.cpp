@@ -27,15 +27,32 @@ std::string utc_timestamp() {
 
 namespace {
 
-/// Concatenates per-scenario blocks of equal size along a new leading scenario axis.
+/// Per-scenario blocks of equal size along a new leading scenario axis: the one scenario's own
+/// array when there is one (no copy), their concatenation otherwise. Neither copied nor moved
+/// (it may point into itself).
 template <class T>
-std::vector<T> stack(const std::vector<ScenarioResults>& scenarios,
-                     std::vector<T> ScenarioResults::*field) {
-  std::vector<T> out;
-  for (const auto& s : scenarios) out.insert(out.end(), (s.*field).begin(), (s.*field).end());
-  return out;
-}
+class Stacked {
+ public:
+  Stacked(const std::vector<ScenarioResults>& scenarios, std::vector<T> ScenarioResults::*field) {
+    if (scenarios.size() == 1) {
+      m_data = &(scenarios.front().*field);
+      return;
+    }
+    for (const auto& s : scenarios) m_owned.insert(m_owned.end(), (s.*field).begin(), (s.*field).end());
+  }
+  Stacked(const Stacked&) = delete;
+  Stacked& operator=(const Stacked&) = delete;
+  operator const std::vector<T>&() const { return m_data ? *m_data : m_owned; }
 
+ private:
+  const std::vector<T>* m_data = nullptr;
+  std::vector<T> m_owned;
+};
+
+template <class T>
+Stacked<T> stack(const std::vector<ScenarioResults>& scenarios, std::vector<T> ScenarioResults::*field) {
+  return Stacked<T>(scenarios, field);
+}
 
 /// Names in first-seen order over every scenario.
 std::vector<std::string> union_of(const std::vector<ScenarioResults>& scenarios,
@@ -216,8 +233,10 @@ void write_results(const std::string& path, const ReferenceData& data,
 
   std::vector<std::string> srycpm = sryc;
   srycpm.push_back("measure");
-  const auto numerator = stack(scenarios, &ScenarioResults::measure_numerator);
-  const auto denominator = stack(scenarios, &ScenarioResults::measure_denominator);
+  const Stacked<std::int64_t> stacked_numerator(scenarios, &ScenarioResults::measure_numerator);
+  const Stacked<std::int64_t> stacked_denominator(scenarios, &ScenarioResults::measure_denominator);
+  const std::vector<std::int64_t>& numerator = stacked_numerator;
+  const std::vector<std::int64_t>& denominator = stacked_denominator;
   w.write("measure_numerator", srycpm, numerator,
           {{"long_name", std::string("measure numerator (events for follow-up measures)")}});
   w.write("measure_denominator", srycpm, denominator,

@@ -26,6 +26,14 @@ std::vector<T> to_host(const thrust::device_vector<T>& v) {
   return out;
 }
 
+/// Device vector -> host std::vector of another element type (each element converted).
+template <class Out, class T>
+std::vector<Out> to_host_as(const thrust::device_vector<T>& v) {
+  std::vector<Out> out(v.size());
+  thrust::copy(v.begin(), v.end(), out.begin());
+  return out;
+}
+
 template <class T>
 T* raw(thrust::device_vector<T>& v) {
   return thrust::raw_pointer_cast(v.data());

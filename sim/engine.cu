@@ -399,8 +399,13 @@ class ThrustEngine final : public Engine {
     const NvtxRange range("phsim tally_year");
     const TallyShape shape{m_replicates, m_contracts, static_cast<std::uint32_t>(county_count()),
                            m_steps.front()->scalars.n_measures, m_layout.capacity, december};
-    thrust::device_vector<unsigned long long> measure(shape.measure_cells(), 0ull);
-    thrust::device_vector<unsigned long long> group(shape.group_cells(), 0ull);
+    // The year's cells, kept from year to year (allocated once, zeroed each year).
+    thrust::device_vector<unsigned long long>& measure = m_year_measure_cells;
+    thrust::device_vector<unsigned long long>& group = m_year_group_cells;
+    measure.resize(shape.measure_cells());
+    group.resize(shape.group_cells());
+    thrust::fill(measure.begin(), measure.end(), 0ull);
+    thrust::fill(group.begin(), group.end(), 0ull);
     const TallyMeasures measures{raw(m_steps.front()->measures), raw(m_tally_masks)};
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
     reduce_year_tallies(m_state.view(), measures, shape, raw(measure), raw(group), raw(m_events),
@@ -409,13 +414,9 @@ class ThrustEngine final : public Engine {
     reduce_year_tallies(m_state.view(), measures, shape, raw(measure), raw(group), raw(m_events));
 #endif
     YearTallies out;
-    const auto convert = [](const thrust::device_vector<unsigned long long>& v) {
-      const auto h = to_host(v);
-      return std::vector<std::int64_t>(h.begin(), h.end());
-    };
-    out.measure = convert(measure);
-    out.group = convert(group);
-    out.events = convert(m_events);
+    out.measure = to_host_as<std::int64_t>(measure);
+    out.group = to_host_as<std::int64_t>(group);
+    out.events = to_host_as<std::int64_t>(m_events);
     thrust::fill(m_events.begin(), m_events.end(), 0ull);
     return out;
   }
@@ -761,6 +762,7 @@ class ThrustEngine final : public Engine {
   std::vector<std::unique_ptr<DeviceStepTables>> m_steps;  ///< one, or one per replicate
   thrust::device_vector<StepTablesView> m_views;             ///< [replicate]
   thrust::device_vector<unsigned long long> m_events;
+  thrust::device_vector<unsigned long long> m_year_measure_cells, m_year_group_cells;  ///< tally_year's
   thrust::device_vector<TallyMasks> m_tally_masks;  ///< one element (kernels/tally.hpp)
   std::vector<std::uint64_t> m_live;
   std::vector<std::uint32_t> m_next_id;

@@ -1,5 +1,6 @@
-// CPU backend: year-end tallies with thread-private arrays (no atomics), merged in a fixed
-// order. Integer sums, so the result does not depend on the thread count or the vector level.
+// CPU backend: year-end tallies into thread-private arrays of one replicate's cells (no atomics),
+// added into the output a replicate at a time. Integer sums, so the result does not depend on the
+// thread count, the order of the chunks or the vector level.
 #include "sim/tally_cpu.hpp"
 
 #include <omp.h>
@@ -43,6 +44,15 @@ void tally_vectors(const MemberView& members, const TallyMeasures& measures, con
 }
 #endif
 
+/// The slots of `m` from `first` on, as a view whose slot 0 is `first`.
+MemberView view_from(const MemberView& m, std::uint64_t first) {
+  MemberView v = m;
+#define PHSIM_OFFSET_FIELD(T, name, extent, doc) v.name += first;
+  PHSIM_MEMBER_FIELDS(PHSIM_OFFSET_FIELD)
+#undef PHSIM_OFFSET_FIELD
+  return v;
+}
+
 }  // namespace
 
 void tally_slots(const MemberView& members, const TallyMeasures& measures, const TallyShape& shape,
@@ -72,25 +82,47 @@ void reduce_year_tallies(const MemberView& members, const TallyMeasures& measure
 void reduce_year_tallies(const MemberView& members, const TallyMeasures& measures, const TallyShape& shape,
                          unsigned long long* measure_cells, unsigned long long* group_cells,
                          unsigned long long* event_cells, SimdLevel level) {
-  const std::uint64_t n = static_cast<std::uint64_t>(shape.replicates) * shape.capacity;
-  const std::size_t sizes[3] = {shape.measure_cells(), shape.group_cells(), shape.event_cells()};
+  // Chunks of slots within one replicate, in any order on the threads. A thread adds into one
+  // replicate's cells of its own (the chunk's slots seen as those of a one-replicate population);
+  // when its next chunk is of another replicate it adds them into the output (one thread at a
+  // time) and starts again from zero.
+  const std::size_t per_replicate[3] = {shape.measure_cells() / shape.replicates,
+                                        shape.group_cells() / shape.replicates,
+                                        shape.event_cells() / shape.replicates};
   unsigned long long* out[3] = {measure_cells, group_cells, event_cells};
   constexpr std::uint64_t kChunk = 4096;  // slots cost unequal work (see for_each_slot)
-  const auto chunks = static_cast<std::int64_t>((n + kChunk - 1) / kChunk);
+  const std::uint64_t chunks_per_replicate = (shape.capacity + kChunk - 1) / kChunk;
+  const auto chunks = static_cast<std::int64_t>(shape.replicates * chunks_per_replicate);
 #pragma omp parallel
   {
     std::vector<unsigned long long> local[3];
-    for (int a = 0; a < 3; ++a) local[a].assign(sizes[a], 0ull);
+    for (int a = 0; a < 3; ++a) local[a].assign(per_replicate[a], 0ull);
     LocalTallySink sink{{local[0].data(), local[1].data(), local[2].data()}};
+    std::uint64_t held = shape.replicates;  // the replicate whose cells `local` holds; none yet
+    TallyShape one = shape;
+    one.replicates = 1;
+    MemberView replicate_members = members;
+    const auto merge = [&] {
+      if (held == shape.replicates) return;
+#pragma omp critical(phsim_tally_merge)
+      for (int a = 0; a < 3; ++a) {
+        unsigned long long* to = out[a] + held * per_replicate[a];
+        for (std::size_t j = 0; j < per_replicate[a]; ++j) to[j] += local[a][j];
+      }
+      for (int a = 0; a < 3; ++a) std::fill(local[a].begin(), local[a].end(), 0ull);
+    };
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t c = 0; c < chunks; ++c) {
-      const std::uint64_t begin = static_cast<std::uint64_t>(c) * kChunk;
-      tally_slots(members, measures, shape, begin, std::min(n, begin + kChunk), sink, level);
+      const std::uint64_t r = static_cast<std::uint64_t>(c) / chunks_per_replicate;
+      if (r != held) {
+        merge();
+        held = r;
+        replicate_members = view_from(members, r * shape.capacity);
+      }
+      const std::uint64_t begin = static_cast<std::uint64_t>(c) % chunks_per_replicate * kChunk;
+      tally_slots(replicate_members, measures, one, begin, std::min(shape.capacity, begin + kChunk), sink, level);
     }
-#pragma omp critical(phsim_tally_merge)
-    for (int a = 0; a < 3; ++a) {
-      for (std::size_t j = 0; j < sizes[a]; ++j) out[a][j] += local[a][j];
-    }
+    merge();
   }
 }
 

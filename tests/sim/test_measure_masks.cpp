@@ -52,13 +52,15 @@ TEST(MeasureMasks, SkippingUnchangeableMeasuresLeavesEveryTallyEqual) {
 // tallies equal those of every measure evaluated for every member, computed here on the host
 // from the downloaded members, in each of three years (milestones reached in every month of
 // the year, members aging across every bound).
-TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
-  const EmbeddedPopulation p(40000, 2);
+/// Three years of `members` x `replicates` on `threads`: each year-end tally equals every
+/// measure evaluated for every member slot by slot (tally_member into one set of arrays).
+void expect_tally_equals_every_measure_of_every_member(std::uint64_t members, std::uint32_t replicates,
+                                                       int threads) {
+  const EmbeddedPopulation p(members, replicates);
   const ReferenceData& d = p.d;
   const StepTables& step = p.step;
   const PopulationLayout& layout = p.layout;
-  const std::uint32_t replicates = p.replicates;
-  auto engine = p.engine(EngineOptions{Backend::Cpu, 2, 0}, 29, month_index(2024, 1));
+  auto engine = p.engine(EngineOptions{Backend::Cpu, threads, 0}, 29, month_index(2024, 1));
   const auto n = static_cast<std::uint32_t>(step.measures.size());
   TallyMasks all;
   all.any_enrollment = (1u << n) - 1u;  // every measure for every member
@@ -81,6 +83,16 @@ TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
     for (const auto c : measure) counted += c;
   }
   EXPECT_GT(counted, 3u * p.members);  // the comparison is over real counts
+}
+
+// Replicates of many chunks each, shared by two threads.
+TEST(TallyMasks, YearEndTallyEqualsEveryMeasureEvaluatedForEveryMember) {
+  expect_tally_equals_every_measure_of_every_member(40000, 2, 2);
+}
+
+// Many replicates of one chunk each, more threads than cores.
+TEST(TallyMasks, YearEndTallyOfManySmallReplicatesEqualsEveryMeasureOfEveryMember) {
+  expect_tally_equals_every_measure_of_every_member(1500, 9, 3);
 }
 
 }  // namespace

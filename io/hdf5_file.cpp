@@ -12,7 +12,9 @@
 /// - Variables: int64 (H5T_STD_I64LE) or float64 (H5T_IEEE_F64LE), every axis attached to its
 ///   scale. From 4096 elements on: chunked (at most 1 MiB per chunk, trailing axes kept whole
 ///   first), shuffle + deflate 4; smaller: contiguous. Float fill value NaN; fill values are never
-///   written (each dataset is written whole, once).
+///   written (each dataset is written whole, once). The chunks are filtered on the host's threads
+///   and written with H5Dwrite_chunk (write_filtered_chunks): the same bytes as H5Dwrite through
+///   HDF5's filters.
 /// - Attributes: scalar dataspace; strings variable-length UTF-8, integers int64, reals float64.
 ///   Setting an existing attribute replaces it.
 ///

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/atomic.hpp"
@@ -104,70 +105,89 @@ struct DeviceSynthesisTables {
   }
 };
 
-/// Step tables in device memory.
-struct DeviceStepTables {
-  StepTablesView scalars;
-  thrust::device_vector<std::uint64_t> death_thr, death_serious_thr, conception_thr, default_thr;
-  thrust::device_vector<std::uint32_t> contract_first, contract_count;
-  thrust::device_vector<std::uint64_t> choice_cum, default_cum, incidence_thr;
-  thrust::device_vector<std::uint64_t> condition_change_thr;
-  thrust::device_vector<MeasureSpec> measures;
-  thrust::device_vector<std::uint32_t> service_thr;
-  thrust::device_vector<std::uint8_t> practice_tier, aid_group_of_age;
-  thrust::device_vector<std::uint64_t> aid_cum;
-  thrust::device_vector<std::uint8_t> iv_contract_mask, iv_practice_mask;
-  thrust::device_vector<double> iv_measure_log_or, iv_service_logit;
-  thrust::device_vector<std::uint32_t> measure_age_mask, measure_condition_mask;
+/// Calls f(host array, view pointer) for every array of a table set the step reads.
+template <class F>
+void for_each_step_array(const StepTables& t, StepTablesView& v, F&& f) {
+  f(t.death_thr, v.death_thr);
+  f(t.death_serious_thr, v.death_serious_thr);
+  f(t.conception_thr, v.conception_thr);
+  f(t.default_thr, v.default_thr);
+  f(t.contract_first, v.contract_first);
+  f(t.contract_count, v.contract_count);
+  f(t.choice_cum, v.choice_cum);
+  f(t.default_cum, v.default_cum);
+  f(t.incidence_thr, v.incidence_thr);
+  f(t.condition_change_thr, v.condition_change_thr);
+  f(t.measures, v.measures);
+  f(t.service_thr, v.service_thr);
+  f(t.practice_tier, v.practice_tier);
+  f(t.aid_group_of_age, v.aid_group_of_age);
+  f(t.aid_cum, v.aid_cum);
+  f(t.iv_contract_mask, v.iv.contract_mask);
+  f(t.iv_practice_mask, v.iv.practice_mask);
+  f(t.iv_measure_log_or, v.iv.measure_log_or);
+  f(t.iv_service_logit, v.iv.service_logit);
+  f(t.measure_age_mask, v.measure_age_mask);
+  f(t.measure_condition_mask, v.measure_condition_mask);
+}
 
-  explicit DeviceStepTables(const StepTables& t)
-      : scalars(t.scalars),
-        death_thr(to_device(t.death_thr)),
-        death_serious_thr(to_device(t.death_serious_thr)),
-        conception_thr(to_device(t.conception_thr)),
-        default_thr(to_device(t.default_thr)),
-        contract_first(to_device(t.contract_first)),
-        contract_count(to_device(t.contract_count)),
-        choice_cum(to_device(t.choice_cum)),
-        default_cum(to_device(t.default_cum)),
-        incidence_thr(to_device(t.incidence_thr)),
-        condition_change_thr(to_device(t.condition_change_thr)),
-        measures(to_device(t.measures)),
-        service_thr(to_device(t.service_thr)),
-        practice_tier(to_device(t.practice_tier)),
-        aid_group_of_age(to_device(t.aid_group_of_age)),
-        aid_cum(to_device(t.aid_cum)),
-        iv_contract_mask(to_device(t.iv_contract_mask)),
-        iv_practice_mask(to_device(t.iv_practice_mask)),
-        iv_measure_log_or(to_device(t.iv_measure_log_or)),
-        iv_service_logit(to_device(t.iv_service_logit)),
-        measure_age_mask(to_device(t.measure_age_mask)),
-        measure_condition_mask(to_device(t.measure_condition_mask)) {}
-
-  StepTablesView view() const {
-    StepTablesView v = scalars;
-    v.death_thr = raw(death_thr);
-    v.death_serious_thr = raw(death_serious_thr);
-    v.conception_thr = raw(conception_thr);
-    v.default_thr = raw(default_thr);
-    v.contract_first = raw(contract_first);
-    v.contract_count = raw(contract_count);
-    v.choice_cum = raw(choice_cum);
-    v.default_cum = raw(default_cum);
-    v.incidence_thr = raw(incidence_thr);
-    v.condition_change_thr = condition_change_thr.empty() ? nullptr : raw(condition_change_thr);
-    v.measures = raw(measures);
-    v.service_thr = raw(service_thr);
-    v.practice_tier = raw(practice_tier);
-    v.aid_group_of_age = raw(aid_group_of_age);
-    v.aid_cum = raw(aid_cum);
-    v.iv.contract_mask = raw(iv_contract_mask);
-    v.iv.practice_mask = raw(iv_practice_mask);
-    v.iv.measure_log_or = raw(iv_measure_log_or);
-    v.iv.service_logit = raw(iv_service_logit);
-    v.measure_age_mask = raw(measure_age_mask);
-    v.measure_condition_mask = raw(measure_condition_mask);
-    return v;
+/// The step's table sets (one, or one per replicate) in device memory: every array of every set
+/// in one allocation, each at a multiple of 8 bytes, uploaded in one copy. The allocation is kept
+/// while the total size stays (next year's tables are the same size), so a new year's tables cost
+/// one copy, not an allocation, a copy and a free per array and replicate. An empty array's
+/// pointer is null.
+class DeviceStepTableSets {
+ public:
+  void assign(const std::vector<StepTables>& sets) {
+    std::vector<StepTablesView> views;
+    std::vector<std::size_t> offsets;  // in 8-byte words, one per array
+    std::size_t words = 0;
+    for (const StepTables& t : sets) {
+      views.push_back(t.scalars);
+      for_each_step_array(t, views.back(), [&](const auto& a, auto&) {
+        offsets.push_back(words);
+        words += (a.size() * sizeof(a[0]) + 7) / 8;
+      });
+    }
+    std::vector<std::uint64_t> host(words, 0);
+    std::size_t next = 0;
+    for (const StepTables& t : sets) {
+      StepTablesView unused{};
+      for_each_step_array(t, unused, [&](const auto& a, auto&) {
+        if (!a.empty()) std::memcpy(&host[offsets[next]], a.data(), a.size() * sizeof(a[0]));
+        ++next;
+      });
+    }
+    if (m_arena.size() != words) {
+      m_arena.clear();
+      m_arena.shrink_to_fit();
+      m_arena.resize(words);
+    }
+    thrust::copy(host.begin(), host.end(), m_arena.begin());
+    const std::uint64_t* base = raw(m_arena);
+    next = 0;
+    for (std::size_t i = 0; i < sets.size(); ++i) {
+      for_each_step_array(sets[i], views[i], [&](const auto& a, auto& pointer) {
+        using T = std::remove_const_t<std::remove_pointer_t<std::remove_reference_t<decltype(pointer)>>>;
+        static_assert(alignof(T) <= 8, "arrays start at multiples of 8 bytes");
+        pointer = a.empty() ? nullptr : reinterpret_cast<const T*>(base + offsets[next]);
+        ++next;
+      });
+    }
+    m_views = std::move(views);
+    m_counties = sets.front().contract_first.size();
   }
+
+  bool empty() const { return m_views.empty(); }
+  std::size_t size() const { return m_views.size(); }
+  /// Set i with device pointers.
+  const StepTablesView& view(std::size_t i) const { return m_views[i]; }
+  std::size_t counties() const { return m_counties; }
+
+ private:
+  thrust::device_vector<std::uint64_t> m_arena;
+  std::vector<StepTablesView> m_views;
+  std::size_t m_counties = 0;
 };
 
 /// Adds one to the (replicate, contract) cell of each enrolled member.
@@ -347,11 +367,10 @@ class ThrustEngine final : public Engine {
                   "set_step_tables: expected 1 or " + std::to_string(m_replicates) + " table sets, got " +
                       std::to_string(step.size()),
                   UsageError);
-    m_steps.clear();
-    for (const auto& s : step) m_steps.push_back(std::make_unique<DeviceStepTables>(s));
+    m_steps.assign(step);
     std::vector<StepTablesView> views;
     for (std::uint32_t r = 0; r < m_replicates; ++r) {
-      views.push_back(m_steps[m_steps.size() == 1 ? 0 : r]->view());
+      views.push_back(m_steps.view(m_steps.size() == 1 ? 0 : r));
       views.back().rng_replicate = m_first_replicate + r;
     }
     m_views = to_device(views);
@@ -398,7 +417,7 @@ class ThrustEngine final : public Engine {
   YearTallies tally_year(std::int32_t december) override {
     const NvtxRange range("phsim tally_year");
     const TallyShape shape{m_replicates, m_contracts, static_cast<std::uint32_t>(county_count()),
-                           m_steps.front()->scalars.n_measures, m_layout.capacity, december};
+                           m_steps.view(0).n_measures, m_layout.capacity, december};
     // The year's cells, kept from year to year (allocated once, zeroed each year).
     thrust::device_vector<unsigned long long>& measure = m_year_measure_cells;
     thrust::device_vector<unsigned long long>& group = m_year_group_cells;
@@ -406,7 +425,7 @@ class ThrustEngine final : public Engine {
     group.resize(shape.group_cells());
     thrust::fill(measure.begin(), measure.end(), 0ull);
     thrust::fill(group.begin(), group.end(), 0ull);
-    const TallyMeasures measures{raw(m_steps.front()->measures), raw(m_tally_masks)};
+    const TallyMeasures measures{m_steps.view(0).measures, raw(m_tally_masks)};
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
     reduce_year_tallies(m_state.view(), measures, shape, raw(measure), raw(group), raw(m_events),
                         m_options.batched_draws ? m_options.max_simd : SimdLevel::Scalar);
@@ -599,7 +618,7 @@ class ThrustEngine final : public Engine {
   }
 
   std::size_t county_count() const {
-    return m_steps.empty() ? 0 : m_steps.front()->contract_first.size();
+    return m_steps.empty() ? 0 : m_steps.counties();
   }
 
   /// Gives each mother who delivered this month a newborn in the next free slot of her
@@ -759,7 +778,7 @@ class ThrustEngine final : public Engine {
   std::int32_t m_start_month = 0;
   std::uint32_t m_first_replicate = 0;
   std::uint32_t m_contracts = 0;
-  std::vector<std::unique_ptr<DeviceStepTables>> m_steps;  ///< one, or one per replicate
+  DeviceStepTableSets m_steps;  ///< one, or one per replicate
   thrust::device_vector<StepTablesView> m_views;             ///< [replicate]
   thrust::device_vector<unsigned long long> m_events;
   thrust::device_vector<unsigned long long> m_year_measure_cells, m_year_group_cells;  ///< tally_year's

@@ -132,10 +132,10 @@ void for_each_step_array(const StepTables& t, StepTablesView& v, F&& f) {
 }
 
 /// The step's table sets (one, or one per replicate) in device memory: every array of every set
-/// in one allocation, each at a multiple of 8 bytes, uploaded in one copy. The allocation is kept
-/// while the total size stays (next year's tables are the same size), so a new year's tables cost
-/// one copy, not an allocation, a copy and a free per array and replicate. An empty array's
-/// pointer is null.
+/// in one allocation, each at a multiple of 8 bytes, written on the host and uploaded in one copy
+/// (on the CPU written in place). The allocation is kept while the total size stays (next year's
+/// tables are the same size), so a new year's tables cost one copy, not an allocation, a copy and
+/// a free per array and replicate. An empty array's pointer is null.
 class DeviceStepTableSets {
  public:
   void assign(const std::vector<StepTables>& sets) {
@@ -149,21 +149,30 @@ class DeviceStepTableSets {
         words += (a.size() * sizeof(a[0]) + 7) / 8;
       });
     }
-    std::vector<std::uint64_t> host(words, 0);
-    std::size_t next = 0;
-    for (const StepTables& t : sets) {
-      StepTablesView unused{};
-      for_each_step_array(t, unused, [&](const auto& a, auto&) {
-        if (!a.empty()) std::memcpy(&host[offsets[next]], a.data(), a.size() * sizeof(a[0]));
-        ++next;
-      });
-    }
     if (m_arena.size() != words) {
       m_arena.clear();
       m_arena.shrink_to_fit();
       m_arena.resize(words);
     }
-    thrust::copy(host.begin(), host.end(), m_arena.begin());
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    m_staging.resize(words);  // the host's side of the one copy, kept like the arena
+    std::uint64_t* to = m_staging.data();
+#else
+    std::uint64_t* to = raw(m_arena);  // the device's memory is the host's
+#endif
+    std::size_t next = 0;
+    for (const StepTables& t : sets) {
+      StepTablesView unused{};
+      for_each_step_array(t, unused, [&](const auto& a, auto&) {
+        const std::size_t bytes = a.size() * sizeof(a[0]);
+        if (bytes % 8) to[offsets[next] + bytes / 8] = 0;  // the padding after the array
+        if (bytes) std::memcpy(to + offsets[next], a.data(), bytes);
+        ++next;
+      });
+    }
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    thrust::copy(m_staging.begin(), m_staging.end(), m_arena.begin());
+#endif
     const std::uint64_t* base = raw(m_arena);
     next = 0;
     for (std::size_t i = 0; i < sets.size(); ++i) {
@@ -186,6 +195,9 @@ class DeviceStepTableSets {
 
  private:
   thrust::device_vector<std::uint64_t> m_arena;
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+  std::vector<std::uint64_t> m_staging;
+#endif
   std::vector<StepTablesView> m_views;
   std::size_t m_counties = 0;
 };

@@ -341,8 +341,9 @@ std::vector<unsigned char> filtered_chunk(const unsigned char* data, std::size_t
 
 /// Writes a dataset created by create_dataset() with shuffle + deflate: its chunks are filtered
 /// on the host's threads (filtered_chunk) and written in order with H5Dwrite_chunk, a few chunks
-/// per thread at a time. The file holds what H5Dwrite would have written through the filters;
-/// only the unused padding of a last chunk may differ.
+/// per thread at a time. The stored chunks are those H5Dwrite writes through the filters, byte for
+/// byte (tested). Used where the memory type is the file's (little-endian) type, as
+/// transpose_bytes_8x8 assumes.
 void write_filtered_chunks(hid_t ds, const void* data, const std::vector<hsize_t>& shape,
                            const std::vector<hsize_t>& chunk, const std::string& ctx) {
   const ChunkRuns runs(shape, chunk);

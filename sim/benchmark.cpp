@@ -90,9 +90,9 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
       r.seconds_tally += since(t0);
       // The policy engine and next year's tables, as the runner does them.
       t0 = std::chrono::steady_clock::now();
-      for (std::size_t rep = 0; rep < states.size(); ++rep) {
+      parallel_for_host(states.size(), [&](std::size_t rep) {
         run_policy_year(policy, policy_tables, data, contract_years(data, tallies, rep), states[rep]);
-      }
+      });
       std::vector<StepTables> next(states.size());
       parallel_for_host(states.size(), [&](std::size_t rep) {
         StepPolicyInputs in;

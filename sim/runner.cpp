@@ -426,7 +426,9 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
     for (auto* v : {&tallies.measure, &tallies.group, &tallies.events}) sum_over_shards(*v);
     store_year(data, tallies, replicates, static_cast<std::size_t>(y), cells, res);
-    for (std::size_t r = 0; r < replicates; ++r) {
+    // The policy years: independent by replicate (each its own state and its own cells of the
+    // results), so on the host's threads.
+    parallel_for_host(replicates, [&](std::size_t r) {
       const PolicyState before = states[r];
       const auto money = run_policy_year(policies[r], policy_tables, data, contract_years(data, tallies, r), states[r]);
       store_policy_year(data, money, before, r, static_cast<std::size_t>(y), cells, res);
@@ -446,7 +448,7 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
         res.intervention_program_usd[(r * years + static_cast<std::size_t>(y)) * n_iv + i] = costs.program_usd[i];
         res.intervention_payments_usd[(r * years + static_cast<std::size_t>(y)) * n_iv + i] = costs.practice_payment_usd[i];
       }
-    }
+    });
     // Next year's tables: independent by replicate (each from its own policy state), so built on
     // the host's threads (most of the year-end host time with many replicates; bench/RESULTS.md).
     if (y + 1 < run.years) {

@@ -350,17 +350,15 @@ void write_filtered_chunks(hid_t ds, const void* data, const std::vector<hsize_t
   const auto* bytes = static_cast<const unsigned char*>(data);
   const std::size_t batch = 4 * host_threads();
   std::vector<std::vector<unsigned char>> filtered(batch);
-  std::vector<hsize_t> at;
+  std::vector<std::vector<hsize_t>> at(batch);  // each chunk's offset in the dataset
   for (hsize_t first = 0; first < runs.count(); first += batch) {
     const auto n = static_cast<std::size_t>(std::min<hsize_t>(batch, runs.count() - first));
     parallel_for_host(n, [&](std::size_t i) {
-      std::vector<hsize_t> offset;
-      const auto [begin, elements] = runs.run(first + i, offset);
+      const auto [begin, elements] = runs.run(first + i, at[i]);
       filtered[i] = filtered_chunk(bytes + begin * 8, elements, runs.chunk_elements());
     });
     for (std::size_t i = 0; i < n; ++i) {
-      runs.run(first + i, at);
-      check(H5Dwrite_chunk(ds, H5P_DEFAULT, 0, at.data(), filtered[i].size(), filtered[i].data()),
+      check(H5Dwrite_chunk(ds, H5P_DEFAULT, 0, at[i].data(), filtered[i].size(), filtered[i].data()),
             ctx);
     }
   }
@@ -897,8 +895,10 @@ struct ResultsWriter::Impl {
     return chunk_shape(shape, H5Tget_size(file_type));
   }
 
-  Handle create_dataset(const std::string& name, const std::vector<hsize_t>& shape, hid_t file_type,
-                        bool numeric, bool is_float, const std::string& ctx) {
+  /// Creates a dataset; `chunk` (numeric only; empty: contiguous) gives it shuffle + deflate.
+  Handle create_dataset(const std::string& name, const std::vector<hsize_t>& shape,
+                        const std::vector<hsize_t>& chunk, hid_t file_type, bool numeric,
+                        bool is_float, const std::string& ctx) {
     Handle space =
         own(shape.empty() ? H5Screate(H5S_SCALAR)
                           : H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr),
@@ -914,7 +914,7 @@ struct ResultsWriter::Impl {
         const double nan = std::numeric_limits<double>::quiet_NaN();
         check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), ctx);
       }
-      if (const std::vector<hsize_t> chunk = chunked_layout(shape, file_type); !chunk.empty()) {
+      if (!chunk.empty()) {
         check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), ctx);
         check(H5Pset_shuffle(dcpl.get()), ctx);
         if (deflate_available()) check(H5Pset_deflate(dcpl.get(), kDeflateLevel), ctx);
@@ -957,9 +957,9 @@ struct ResultsWriter::Impl {
                     std::to_string(count));
     validate_attributes(attrs, ctx);
     guarded(ctx, [&] {
-      Handle ds = create_dataset(name, shape, file_type, true, std::is_floating_point_v<T>, ctx);
-      objects.insert(name);
       const std::vector<hsize_t> chunk = chunked_layout(shape, file_type);
+      Handle ds = create_dataset(name, shape, chunk, file_type, true, std::is_floating_point_v<T>, ctx);
+      objects.insert(name);
       if (!chunk.empty() && deflate_available() && check_tri(H5Tequal(mem_type, file_type), ctx) > 0) {
         static_assert(sizeof(T) == 8, "the writer's variables are int64 or float64");
         write_filtered_chunks(ds.get(), data.data(), shape, chunk, ctx);
@@ -980,7 +980,10 @@ struct ResultsWriter::Impl {
                        const void* data, bool numeric, const std::string& ctx) {
     guarded(ctx, [&] {
       Handle ds =
-          create_dataset(name, {static_cast<hsize_t>(length)}, file_type, numeric, false, ctx);
+          create_dataset(name, {static_cast<hsize_t>(length)},
+                         numeric ? chunked_layout({static_cast<hsize_t>(length)}, file_type)
+                                 : std::vector<hsize_t>{},
+                         file_type, numeric, false, ctx);
       objects.insert(name);
       dims[name] = length;
       if (length > 0) check(H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), ctx);

@@ -18,20 +18,18 @@ thrust::device_vector<T> to_device(const std::vector<T>& v) {
   return thrust::device_vector<T>(v.begin(), v.end());
 }
 
-/// Device vector -> host std::vector.
-template <class T>
-std::vector<T> to_host(const thrust::device_vector<T>& v) {
-  std::vector<T> out(v.size());
-  thrust::copy(v.begin(), v.end(), out.begin());
-  return out;
-}
-
-/// Device vector -> host std::vector of another element type (each element converted).
+/// Device vector -> host std::vector of element type Out (each element converted).
 template <class Out, class T>
 std::vector<Out> to_host_as(const thrust::device_vector<T>& v) {
   std::vector<Out> out(v.size());
   thrust::copy(v.begin(), v.end(), out.begin());
   return out;
+}
+
+/// Device vector -> host std::vector.
+template <class T>
+std::vector<T> to_host(const thrust::device_vector<T>& v) {
+  return to_host_as<T>(v);
 }
 
 template <class T>

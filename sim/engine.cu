@@ -139,15 +139,11 @@ void for_each_step_array(const StepTables& t, StepTablesView& v, F&& f) {
 class DeviceStepTableSets {
  public:
   void assign(const std::vector<StepTables>& sets) {
-    std::vector<StepTablesView> views;
-    std::vector<std::size_t> offsets;  // in 8-byte words, one per array
+    const auto words_of = [](const auto& a) { return (a.size() * sizeof(a[0]) + 7) / 8; };
     std::size_t words = 0;
     for (const StepTables& t : sets) {
-      views.push_back(t.scalars);
-      for_each_step_array(t, views.back(), [&](const auto& a, auto&) {
-        offsets.push_back(words);
-        words += (a.size() * sizeof(a[0]) + 7) / 8;
-      });
+      StepTablesView unused{};
+      for_each_step_array(t, unused, [&](const auto& a, auto&) { words += words_of(a); });
     }
     if (m_arena.size() != words) {
       m_arena.clear();
@@ -160,29 +156,25 @@ class DeviceStepTableSets {
 #else
     std::uint64_t* to = raw(m_arena);  // the device's memory is the host's
 #endif
-    std::size_t next = 0;
+    // Each array written at `at` (in 8-byte words) and its view pointed at the arena's `at`.
+    const std::uint64_t* base = raw(m_arena);
+    std::vector<StepTablesView> views;
+    std::size_t at = 0;
     for (const StepTables& t : sets) {
-      StepTablesView unused{};
-      for_each_step_array(t, unused, [&](const auto& a, auto&) {
+      views.push_back(t.scalars);
+      for_each_step_array(t, views.back(), [&](const auto& a, auto& pointer) {
+        using T = std::remove_const_t<std::remove_pointer_t<std::remove_reference_t<decltype(pointer)>>>;
+        static_assert(alignof(T) <= 8, "arrays start at multiples of 8 bytes");
         const std::size_t bytes = a.size() * sizeof(a[0]);
-        if (bytes % 8) to[offsets[next] + bytes / 8] = 0;  // the padding after the array
-        if (bytes) std::memcpy(to + offsets[next], a.data(), bytes);
-        ++next;
+        if (bytes % 8) to[at + bytes / 8] = 0;  // the padding after the array
+        if (bytes) std::memcpy(to + at, a.data(), bytes);
+        pointer = a.empty() ? nullptr : reinterpret_cast<const T*>(base + at);
+        at += words_of(a);
       });
     }
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
     thrust::copy(m_staging.begin(), m_staging.end(), m_arena.begin());
 #endif
-    const std::uint64_t* base = raw(m_arena);
-    next = 0;
-    for (std::size_t i = 0; i < sets.size(); ++i) {
-      for_each_step_array(sets[i], views[i], [&](const auto& a, auto& pointer) {
-        using T = std::remove_const_t<std::remove_pointer_t<std::remove_reference_t<decltype(pointer)>>>;
-        static_assert(alignof(T) <= 8, "arrays start at multiples of 8 bytes");
-        pointer = a.empty() ? nullptr : reinterpret_cast<const T*>(base + offsets[next]);
-        ++next;
-      });
-    }
     m_views = std::move(views);
     m_counties = sets.front().contract_first.size();
   }

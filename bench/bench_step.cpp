@@ -101,6 +101,24 @@ void BM_History(benchmark::State& state, Backend backend) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(members));
 }
 
+/// Next year's step tables of one replicate: range(0) = 0 without plan effort (as in a baseline
+/// scenario), 1 with effort on every contract and measure; range(1) = 1 from the tables without
+/// policy, as the runner builds them at every year end (with_policy), 0 built whole.
+void BM_StepTables(benchmark::State& state) {
+  const ModelParameters params = read_model_parameters(data());
+  const std::uint64_t members = 100000;
+  const SynthesisTables tables = make_synthesis_tables(data(), members, pool_members(members, params));
+  const ServiceModel model = calibrate_service_model(data(), tables, params);
+  const StepTables no_policy = make_step_tables(data(), tables, params, model);
+  StepPolicyInputs policy;
+  if (state.range(0)) policy.effort_logit.assign(data().contracts.size() * data().measures.size(), 0.125);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(state.range(1) ? with_policy(no_policy, data(), params, model, policy)
+                                            : make_step_tables(data(), tables, params, model, policy));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 /// Writing the results file of one scenario of 1,000 members x 5 years x range(0) replicates
 /// (the run itself is not timed).
 void BM_WriteResults(benchmark::State& state) {
@@ -135,6 +153,7 @@ BENCHMARK_CAPTURE(BM_Step, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Tally, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_Synthesis, cpu, Backend::Cpu)->Apply(sizes);
 BENCHMARK_CAPTURE(BM_History, cpu, Backend::Cpu)->Apply(sizes);
+BENCHMARK(BM_StepTables)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_WriteResults)->Arg(16)->Arg(64)->Arg(256)->Unit(benchmark::kMillisecond)->UseRealTime();
 #if defined(PHSIM_HAVE_CUDA)
 BENCHMARK_CAPTURE(BM_Step, cuda, Backend::Cuda)->Apply(sizes);

@@ -98,7 +98,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
         StepPolicyInputs in;
         in.effort_logit = states[rep].effort_logit;
         in.default_share = states[rep].default_share;
-        next[rep] = make_step_tables(data, tables, params, model, in);
+        next[rep] = with_policy(step, data, params, model, in);
       });
       engine.set_step_tables(next);
       r.seconds_policy += since(t0);

@@ -105,32 +105,6 @@ struct DeviceSynthesisTables {
   }
 };
 
-/// Calls f(host array, view pointer) for every array of a table set the step reads.
-template <class F>
-void for_each_step_array(const StepTables& t, StepTablesView& v, F&& f) {
-  f(t.death_thr, v.death_thr);
-  f(t.death_serious_thr, v.death_serious_thr);
-  f(t.conception_thr, v.conception_thr);
-  f(t.default_thr, v.default_thr);
-  f(t.contract_first, v.contract_first);
-  f(t.contract_count, v.contract_count);
-  f(t.choice_cum, v.choice_cum);
-  f(t.default_cum, v.default_cum);
-  f(t.incidence_thr, v.incidence_thr);
-  f(t.condition_change_thr, v.condition_change_thr);
-  f(t.measures, v.measures);
-  f(t.service_thr, v.service_thr);
-  f(t.practice_tier, v.practice_tier);
-  f(t.aid_group_of_age, v.aid_group_of_age);
-  f(t.aid_cum, v.aid_cum);
-  f(t.iv_contract_mask, v.iv.contract_mask);
-  f(t.iv_practice_mask, v.iv.practice_mask);
-  f(t.iv_measure_log_or, v.iv.measure_log_or);
-  f(t.iv_service_logit, v.iv.service_logit);
-  f(t.measure_age_mask, v.measure_age_mask);
-  f(t.measure_condition_mask, v.measure_condition_mask);
-}
-
 /// The step's table sets (one, or one per replicate) in device memory: every array of every set
 /// in one allocation, each at a multiple of 8 bytes, written on the host and uploaded in one copy
 /// (on the CPU written in place). The allocation is kept while the total size stays (next year's

@@ -365,8 +365,9 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
 
   const PolicyTables policy_tables = make_policy_tables(config.policy, data);
   std::vector<PolicyState> states(replicates, initial_policy_state(policy_tables, data));
+  const StepTables no_policy = make_step_tables(data, tables, params, model);
   const auto tables_for = [&](std::size_t r) {
-    StepTables st = make_step_tables(data, tables, params, model, step_inputs(config.policy, states[r]));
+    StepTables st = with_policy(no_policy, data, params, model, step_inputs(config.policy, states[r]));
     apply_interventions(st, plan, values_of(r));
     return st;
   };

@@ -290,11 +290,60 @@ std::array<double, kAidCount> capitation_pmpm(const ModelParameters& p,
   return out;
 }
 
+namespace {
+
+/// The parts of the tables that a policy sets: default assignment (rate and shares) and
+/// capitation. st.contract_first and st.contract_count must be set.
+void set_policy_terms(StepTables& st, const ReferenceData& d, const ModelParameters& p,
+                      const StepPolicyInputs& policy) {
+  const std::size_t C = d.counties.size(), N = d.contracts.size();
+  st.default_thr.assign(C, probability_threshold(policy.default_rate >= 0 ? policy.default_rate : p.default_rate));
+  st.default_cum.assign(N, kThresholdOne);
+  for (std::size_t c = 0; c < C; ++c) {
+    std::vector<double> deflt;
+    for (std::uint32_t j = 0; j < st.contract_count[c]; ++j) {
+      const std::size_t k = st.contract_first[c] + j;
+      deflt.push_back(policy.default_share.empty() ? static_cast<double>(d.contracts[k].enrollment)
+                                                   : policy.default_share[k]);
+    }
+    const auto dc = cumulative_thresholds(deflt);
+    std::copy(dc.begin(), dc.end(), st.default_cum.begin() + st.contract_first[c]);
+  }
+  const auto pmpm = capitation_pmpm(p, policy);
+  for (int a = 0; a < kAidCount; ++a) {
+    st.scalars.capitation_cents[a] = static_cast<std::uint32_t>(std::llround(pmpm[static_cast<std::size_t>(a)] * 100.0));
+  }
+}
+
+/// The log-odds of measure k's service at contract ct that every race and practice tier share:
+/// base, county and plan terms, and the plan's effort under `policy`.
+double service_logit(const ReferenceData& d, const ServiceModel& s, const StepPolicyInputs& policy,
+                     std::size_t k, std::size_t ct) {
+  const std::size_t K = d.measures.size();
+  const auto county = static_cast<std::size_t>(d.contracts[ct].county);
+  const auto plan = static_cast<std::size_t>(d.contracts[ct].plan);
+  double o = s.base_logit[k] + s.county_logit[county * K + k] + s.plan_logit[plan * K + k];
+  if (!policy.effort_logit.empty()) o += policy.effort_logit[ct * K + k];
+  return o;
+}
+
+/// The service thresholds of measure k at contract ct for every race and practice tier, from
+/// their shared log-odds o.
+void set_service_thresholds(StepTables& st, const ServiceModel& s, std::size_t K, std::size_t k,
+                            std::size_t ct, double o) {
+  for (int r = 0; r < kRaceCount; ++r) {
+    for (int tr = 0; tr < kPracticeTiers; ++tr) {
+      st.service_thr[service_index(static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(ct), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(tr), static_cast<std::uint32_t>(K))] =
+          pack_service_threshold(probability_threshold(logistic(o + s.race_logit[static_cast<std::size_t>(r)] + s.tier_logit[static_cast<std::size_t>(tr)])));
+    }
+  }
+}
+
+}  // namespace
+
 StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
                             const ModelParameters& p, const ServiceModel& s,
                             const StepPolicyInputs& policy) {
-  const std::vector<double>& effort_logit = policy.effort_logit;
-  const std::vector<double>& default_share = policy.default_share;
   const std::size_t K = d.measures.size(), C = d.counties.size(), N = d.contracts.size();
   PHSIM_EXPECTS(K <= static_cast<std::size_t>(kMaxMeasures),
                 d.origin + "/measures.csv: at most " + std::to_string(kMaxMeasures) + " measures",
@@ -318,7 +367,6 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   // Churn and plan choice.
   v.disenroll_thr = probability_threshold(monthly_from_annual(p.disenroll_annual));
   v.reenroll_thr = probability_threshold(p.reenroll_monthly);
-  st.default_thr.assign(C, probability_threshold(policy.default_rate >= 0 ? policy.default_rate : p.default_rate));
   st.contract_first.assign(C, 0);
   st.contract_count.assign(C, 0);
   for (std::size_t k = 0; k < N; ++k) {
@@ -327,18 +375,15 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
     ++st.contract_count[c];
   }
   st.choice_cum.assign(N, kThresholdOne);
-  st.default_cum.assign(N, kThresholdOne);
   for (std::size_t c = 0; c < C; ++c) {
-    std::vector<double> choice, deflt;
+    std::vector<double> choice;
     for (std::uint32_t j = 0; j < st.contract_count[c]; ++j) {
-      const std::size_t k = st.contract_first[c] + j;
-      choice.push_back(static_cast<double>(d.contracts[k].enrollment));
-      deflt.push_back(default_share.empty() ? static_cast<double>(d.contracts[k].enrollment) : default_share[k]);
+      choice.push_back(static_cast<double>(d.contracts[st.contract_first[c] + j].enrollment));
     }
-    const auto cc = cumulative_thresholds(choice), dc = cumulative_thresholds(deflt);
+    const auto cc = cumulative_thresholds(choice);
     std::copy(cc.begin(), cc.end(), st.choice_cum.begin() + st.contract_first[c]);
-    std::copy(dc.begin(), dc.end(), st.default_cum.begin() + st.contract_first[c]);
   }
+  set_policy_terms(st, d, p, policy);
 
   // Conditions.
   st.incidence_thr.assign(static_cast<std::size_t>(kConditionCount) * (kMaxAgeYears + 1), 0);
@@ -392,10 +437,6 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   for (int a = 0; a < kAidCount; ++a) {
     v.base_cost_usd[a] = static_cast<std::uint32_t>(std::lround(p.capitation_pmpm_usd[static_cast<std::size_t>(a)] * p.base_medical_fraction));
   }
-  const auto pmpm = capitation_pmpm(p, policy);
-  for (int a = 0; a < kAidCount; ++a) {
-    v.capitation_cents[a] = static_cast<std::uint32_t>(std::llround(pmpm[static_cast<std::size_t>(a)] * 100.0));
-  }
   v.ed_cost_usd = static_cast<std::uint32_t>(std::lround(p.cost_ed_usd));
   v.inpatient_day_cost_usd = static_cast<std::uint32_t>(std::lround(p.cost_inpatient_day_usd));
   v.delivery_cost_usd = static_cast<std::uint32_t>(std::lround(p.cost_delivery_usd));
@@ -407,18 +448,7 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   v.n_contracts = static_cast<std::uint32_t>(N);
   st.service_thr.assign(K * N * kRaceCount * kPracticeTiers, 0);
   for (std::size_t k = 0; k < K; ++k) {
-    for (std::size_t ct = 0; ct < N; ++ct) {
-      const auto county = static_cast<std::size_t>(d.contracts[ct].county);
-      const auto plan = static_cast<std::size_t>(d.contracts[ct].plan);
-      double o = s.base_logit[k] + s.county_logit[county * K + k] + s.plan_logit[plan * K + k];
-      if (!effort_logit.empty()) o += effort_logit[ct * K + k];
-      for (int r = 0; r < kRaceCount; ++r) {
-        for (int tr = 0; tr < kPracticeTiers; ++tr) {
-          st.service_thr[service_index(static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(ct), static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(tr), static_cast<std::uint32_t>(K))] =
-              pack_service_threshold(probability_threshold(logistic(o + s.race_logit[static_cast<std::size_t>(r)] + s.tier_logit[static_cast<std::size_t>(tr)])));
-        }
-      }
-    }
+    for (std::size_t ct = 0; ct < N; ++ct) set_service_thresholds(st, s, K, k, ct, service_logit(d, s, policy, k, ct));
   }
   st.practice_tier = practice_tiers(t);
   // Which measures can change state for a member of a given age (years now), sex and
@@ -459,6 +489,22 @@ StepTables make_step_tables(const ReferenceData& d, const SynthesisTables& t,
   v.reliever_fill_thr = probability_threshold(p.reliever_fills_per_month);
   st.aid_group_of_age = t.aid_group_of_age;
   st.aid_cum = t.aid_cum;
+  return st;
+}
+
+StepTables with_policy(const StepTables& no_policy, const ReferenceData& d, const ModelParameters& p,
+                       const ServiceModel& s, const StepPolicyInputs& policy) {
+  StepTables st = no_policy;
+  set_policy_terms(st, d, p, policy);
+  if (!policy.effort_logit.empty()) {
+    const std::size_t K = d.measures.size();
+    for (std::size_t ct = 0; ct < d.contracts.size(); ++ct) {
+      for (std::size_t k = 0; k < K; ++k) {
+        // Adding an effort of 0 leaves the log-odds, and so the thresholds, as they are.
+        if (policy.effort_logit[ct * K + k] != 0.0) set_service_thresholds(st, s, K, k, ct, service_logit(d, s, policy, k, ct));
+      }
+    }
+  }
   return st;
 }
 

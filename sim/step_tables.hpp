@@ -100,6 +100,32 @@ struct StepTables {
   std::vector<double> iv_measure_log_or, iv_service_logit;
 };
 
+/// Calls f(host array, view pointer) for every array of a table set the step reads.
+template <class F>
+void for_each_step_array(const StepTables& t, StepTablesView& v, F&& f) {
+  f(t.death_thr, v.death_thr);
+  f(t.death_serious_thr, v.death_serious_thr);
+  f(t.conception_thr, v.conception_thr);
+  f(t.default_thr, v.default_thr);
+  f(t.contract_first, v.contract_first);
+  f(t.contract_count, v.contract_count);
+  f(t.choice_cum, v.choice_cum);
+  f(t.default_cum, v.default_cum);
+  f(t.incidence_thr, v.incidence_thr);
+  f(t.condition_change_thr, v.condition_change_thr);
+  f(t.measures, v.measures);
+  f(t.service_thr, v.service_thr);
+  f(t.practice_tier, v.practice_tier);
+  f(t.aid_group_of_age, v.aid_group_of_age);
+  f(t.aid_cum, v.aid_cum);
+  f(t.iv_contract_mask, v.iv.contract_mask);
+  f(t.iv_practice_mask, v.iv.practice_mask);
+  f(t.iv_measure_log_or, v.iv.measure_log_or);
+  f(t.iv_service_logit, v.iv.service_logit);
+  f(t.measure_age_mask, v.measure_age_mask);
+  f(t.measure_condition_mask, v.measure_condition_mask);
+}
+
 /// What the policy engine feeds into the step (one set per replicate).
 struct StepPolicyInputs {
   std::vector<double> effort_logit;   ///< [contract * measures + k]; empty = zero
@@ -114,6 +140,15 @@ struct StepPolicyInputs {
 StepTables make_step_tables(const ReferenceData& data, const SynthesisTables& tables,
                             const ModelParameters& params, const ServiceModel& model,
                             const StepPolicyInputs& policy = {});
+
+/// The tables of `policy` from `no_policy`, the tables made without one (make_step_tables with
+/// the default StepPolicyInputs): only what a policy sets is computed again (default
+/// assignment, capitation, and the service thresholds of the contract-measure cells with plan
+/// effort), so the replicates' policy years share the rest. Equal, bit for bit, to
+/// make_step_tables(data, tables, params, model, policy).
+StepTables with_policy(const StepTables& no_policy, const ReferenceData& data,
+                       const ModelParameters& params, const ServiceModel& model,
+                       const StepPolicyInputs& policy);
 
 /// Capitation PMPM by aid category in effect for `policy` (data values where unset, scaled).
 std::array<double, kAidCount> capitation_pmpm(const ModelParameters& params,

@@ -30,21 +30,34 @@ std::string json_escape(const std::string& s) {
 
 }  // namespace
 
-void check_benchmark_memory(const BenchmarkOptions& o, const ReferenceData& data, std::uint64_t backend_bytes) {
-  if (backend_bytes == 0) return;
+void check_benchmark_memory(const BenchmarkOptions& o, const ReferenceData& data, std::uint64_t backend_bytes,
+                            std::uint64_t host_bytes, bool backend_is_host) {
   constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
-  const std::uint64_t per_replicate = member_state_bytes(data, o.members, (o.months + 11) / 12);
-  const double need = static_cast<double>(per_replicate) * o.replicates + 2.0 * static_cast<double>(kBandwidthProbeBytes);
-  if (need <= kUsableMemoryFraction * static_cast<double>(backend_bytes)) return;
-  char msg[320];
-  std::snprintf(msg, sizeof msg,
-                "--members %llu x --replicates %d: the bench needs %.1f GiB at once (%llu slots x %u "
-                "bytes of member state per replicate, and %.1f GiB to measure the bandwidth) but %.1f "
-                "GiB of memory is available; reduce --members or --replicates",
-                static_cast<unsigned long long>(o.members), o.replicates, need / kGiB,
-                static_cast<unsigned long long>(per_replicate / kBytesPerMember), kBytesPerMember,
-                2.0 * static_cast<double>(kBandwidthProbeBytes) / kGiB, static_cast<double>(backend_bytes) / kGiB);
-  throw UsageError(msg);
+  const int years = (o.months + 11) / 12;
+  const double results = static_cast<double>(results_bytes_per_replicate(data, years, 0)) * o.replicates;
+  const std::uint64_t per_replicate = member_state_bytes(data, o.members, years);
+  const double need = static_cast<double>(per_replicate) * o.replicates + 2.0 * static_cast<double>(kBandwidthProbeBytes) +
+                      (backend_is_host ? results : 0.0);
+  char msg[400];
+  if (backend_bytes != 0 && need > kUsableMemoryFraction * static_cast<double>(backend_bytes)) {
+    std::snprintf(msg, sizeof msg,
+                  "--members %llu x --replicates %d: the bench needs %.1f GiB at once (%llu slots x %u "
+                  "bytes of member state per replicate, and %.1f GiB to measure the bandwidth%s) but %.1f "
+                  "GiB of memory is available; reduce --members or --replicates",
+                  static_cast<unsigned long long>(o.members), o.replicates, need / kGiB,
+                  static_cast<unsigned long long>(per_replicate / kBytesPerMember), kBytesPerMember,
+                  2.0 * static_cast<double>(kBandwidthProbeBytes) / kGiB,
+                  backend_is_host ? ", and the results" : "", static_cast<double>(backend_bytes) / kGiB);
+    throw UsageError(msg);
+  }
+  if (host_bytes != 0 && !backend_is_host && results > kUsableMemoryFraction * static_cast<double>(host_bytes)) {
+    std::snprintf(msg, sizeof msg,
+                  "--replicates %d x --months %d: the bench's results need %.1f GiB of host memory "
+                  "(%.1f MiB per replicate) but %.1f GiB is available; reduce --replicates or --months",
+                  o.replicates, o.months, results / kGiB, results / o.replicates / (1024.0 * 1024.0),
+                  static_cast<double>(host_bytes) / kGiB);
+    throw UsageError(msg);
+  }
 }
 
 BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& data, Engine& engine) {
@@ -71,6 +84,14 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
   t1 = std::chrono::steady_clock::now();
   engine.initialize_history({step}, make_history_tables(params));
   r.seconds_history = since(t1);
+  RunSettings run;
+  run.name = "bench";
+  run.members = o.members;
+  run.years = (o.months + 11) / 12;
+  run.replicates = o.replicates;
+  run.seed = o.seed;
+  r.results = empty_results(run, data, params, static_cast<std::size_t>(o.replicates));
+  store_enrollment_start(data, engine.count_enrolled(data.contracts.size()), r.results);
   r.seconds_setup = since(t0);
   r.slots = engine.size();
   r.bytes_per_member = kBytesPerMember;
@@ -87,11 +108,15 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
     if (m % 12 == 11 || m == o.months - 1) {
       t0 = std::chrono::steady_clock::now();
       const YearTallies tallies = engine.tally_year(start + m);
+      const auto year = static_cast<std::size_t>(m / 12);
+      store_year_tallies(data, tallies, year, r.results);
       r.seconds_tally += since(t0);
       // The policy engine and next year's tables, as the runner does them.
       t0 = std::chrono::steady_clock::now();
       parallel_for_host(states.size(), [&](std::size_t rep) {
-        run_policy_year(policy, policy_tables, data, contract_years(data, tallies, rep), states[rep]);
+        const PolicyState in_force = states[rep];
+        const auto money = run_policy_year(policy, policy_tables, data, contract_years(data, tallies, rep), states[rep]);
+        store_policy_year(data, money, in_force, rep, year, r.results);
       });
       std::vector<StepTables> next(states.size());
       parallel_for_host(states.size(), [&](std::size_t rep) {

@@ -5,6 +5,7 @@
 
 #include "sim/engine.hpp"
 #include "sim/reference_data.hpp"
+#include "sim/runner.hpp"
 
 namespace phsim {
 
@@ -32,7 +33,9 @@ struct BenchmarkResult {
   double seconds_births = 0;          ///< of which: creating the newborns after each month's pass
   double seconds_tally = 0;           ///< year-end tallies
   double seconds_policy = 0;          ///< host policy engine and next year's tables
-  double seconds_output = 0;          ///< writing results (not part of the benchmark: 0)
+  /// Writing `results` as `phsim run` writes a results file (HDF5, compressed); timed by the
+  /// caller that writes it (phsim bench), not part of member_months_per_s.
+  double seconds_output = 0;
   double member_months_per_s = 0;     ///< member-months / (step + tally + policy time)
   std::uint64_t bytes_per_member = 0; ///< device state per member slot
   std::uint64_t bytes_total = 0;      ///< device state of all slots
@@ -44,6 +47,9 @@ struct BenchmarkResult {
   /// bytes_moved_per_member_month × member_months_per_s over bandwidth_peak (bandwidth_copy
   /// when the peak is unknown, as on the CPU): the fraction of the memory roofline reached.
   double roofline_fraction = 0;
+  /// The results of the benchmarked months, stored as run_scenario stores them (scenario
+  /// "bench", ceil(months / 12) years from 2024; a last partial year holds its months).
+  ScenarioResults results;
 
   /// The bandwidth the roofline is taken against: the peak when known, else the measured copy.
   double roofline_bandwidth() const { return bandwidth_peak > 0 ? bandwidth_peak : bandwidth_copy; }
@@ -54,9 +60,12 @@ inline constexpr std::uint64_t kBandwidthProbeBytes = 256ull << 20;
 
 /// Throws UsageError, naming the figures, when the member state of every replicate (the bench
 /// holds them all at once) and the bandwidth probe need more than 90% of `backend_bytes`, the
-/// backend's free memory (0 = unknown: no check).
+/// backend's free memory, or the results of the benchmarked months need more than 90% of
+/// `host_bytes`, the host's (`backend_is_host`: one memory holds all three). 0 = unknown: no
+/// check.
 void check_benchmark_memory(const BenchmarkOptions& options, const ReferenceData& data,
-                            std::uint64_t backend_bytes);
+                            std::uint64_t backend_bytes, std::uint64_t host_bytes = 0,
+                            bool backend_is_host = false);
 
 /// Runs `months` monthly steps (a tally after each December and at the end) and times them.
 BenchmarkResult run_benchmark(const BenchmarkOptions& options, const ReferenceData& data,

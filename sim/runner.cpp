@@ -41,13 +41,69 @@ namespace {
 /// Index helpers for [replicate][year][county][plan] arrays.
 struct Cells {
   std::size_t years, counties, plans, measures;
+  explicit Cells(const ScenarioResults& res)
+      : years(res.years.size()), counties(res.counties), plans(res.plans), measures(res.measures) {}
   std::size_t rycp(std::size_t r, std::size_t y, std::size_t c, std::size_t p) const {
     return ((r * years + y) * counties + c) * plans + p;
   }
 };
 
-void store_year(const ReferenceData& data, const YearTallies& t, std::size_t replicates,
-                std::size_t y, const Cells& cells, ScenarioResults& res) {
+}  // namespace
+
+ScenarioResults empty_results(const RunSettings& run, const ReferenceData& data,
+                              const ModelParameters& params, std::size_t replicates) {
+  ScenarioResults res;
+  res.run = run;
+  res.run.replicates = static_cast<int>(replicates);  // the replicates these results hold
+  res.members = members_per_replicate(run, data);
+  res.pool = pool_members(res.members, params);
+  res.counties = data.counties.size();
+  res.plans = data.plans.size();
+  res.measures = data.measures.size();
+  const auto years = static_cast<std::size_t>(run.years);
+  const std::size_t rycp = replicates * years * res.counties * res.plans;
+  for (int y = 0; y < run.years; ++y) res.years.push_back(run.start_year + y);
+  for (auto* v : {&res.enrollment_member_months, &res.deaths, &res.births, &res.ed_visits,
+                  &res.inpatient_days, &res.default_assigned_members, &res.chose_plan_members,
+                  &res.disenrollments}) {
+    v->assign(rycp, 0);
+  }
+  res.medical_cost_usd.assign(rycp, 0.0);
+  for (auto* v : {&res.capitation_usd, &res.withhold_usd, &res.withhold_returned_usd,
+                  &res.incentive_usd, &res.sanction_usd, &res.admin_cost_usd,
+                  &res.quality_effort_cost_usd, &res.net_income_usd, &res.reinvestment_usd,
+                  &res.primary_care_usd, &res.plan_quality_score, &res.qwi_targets_met_share,
+                  &res.default_assignment_share}) {
+    v->assign(rycp, 0.0);
+  }
+  for (auto* v : {&res.measures_below_mpl, &res.measures_at_hpl, &res.corrective_action}) v->assign(rycp, 0);
+  res.quality_effort_logit.assign(rycp * res.measures, 0.0);
+  res.intervention_cost_usd.assign(rycp, 0.0);
+  res.practice_incentive_usd.assign(rycp, 0.0);
+  res.palliative_enrollees.assign(rycp, 0);
+  res.enrollment_start.assign(replicates * res.counties * res.plans, 0);
+  res.measure_numerator.assign(rycp * res.measures, 0);
+  res.measure_denominator.assign(rycp * res.measures, 0);
+  res.measure_group_numerator.assign(replicates * years * res.counties * res.measures * kRaceCount, 0);
+  res.measure_group_denominator.assign(res.measure_group_numerator.size(), 0);
+  return res;
+}
+
+void store_enrollment_start(const ReferenceData& data, const std::vector<std::int64_t>& enrolled,
+                            ScenarioResults& res) {
+  const auto replicates = static_cast<std::size_t>(res.run.replicates);
+  for (std::size_t r = 0; r < replicates; ++r) {
+    for (std::size_t k = 0; k < data.contracts.size(); ++k) {
+      const auto& c = data.contracts[k];
+      res.enrollment_start[(r * res.counties + static_cast<std::size_t>(c.county)) * res.plans +
+                           static_cast<std::size_t>(c.plan)] += enrolled[r * data.contracts.size() + k];
+    }
+  }
+}
+
+void store_year_tallies(const ReferenceData& data, const YearTallies& t, std::size_t y, ScenarioResults& res) {
+  const Cells cells(res);
+  const auto replicates = static_cast<std::size_t>(res.run.replicates);
   const std::size_t K = cells.measures, N = data.contracts.size();
   for (std::size_t r = 0; r < replicates; ++r) {
     for (std::size_t k = 0; k < N; ++k) {
@@ -80,8 +136,8 @@ void store_year(const ReferenceData& data, const YearTallies& t, std::size_t rep
 }
 
 void store_policy_year(const ReferenceData& data, const std::vector<ContractPolicyResult>& money,
-                       const PolicyState& in_force, std::size_t r, std::size_t y, const Cells& cells,
-                       ScenarioResults& res) {
+                       const PolicyState& in_force, std::size_t r, std::size_t y, ScenarioResults& res) {
+  const Cells cells(res);
   const std::size_t K = cells.measures;
   for (std::size_t k = 0; k < data.contracts.size(); ++k) {
     const auto& c = data.contracts[k];
@@ -108,8 +164,6 @@ void store_policy_year(const ReferenceData& data, const std::vector<ContractPoli
     }
   }
 }
-
-}  // namespace
 
 bool is_per_run_array(std::string_view name) {
   return name == "years" || name == "parameter_names" || name == "intervention_names" ||
@@ -253,19 +307,6 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
   const RunSettings& run = config.run;
   const auto t0 = std::chrono::steady_clock::now();
   const ModelParameters params = read_model_parameters(data);
-  ScenarioResults res;
-  res.run = run;
-  res.members = members_per_replicate(run, data);
-  res.pool = pool_members(res.members, params);
-  PopulationLayout layout = population_layout(res.members, res.pool, run.years, params);
-  PHSIM_EXPECTS(res.members >= 1 && layout.capacity <= std::numeric_limits<std::uint32_t>::max(),
-                "run.members: " + std::to_string(res.members) +
-                    " members per replicate need " + std::to_string(layout.capacity) +
-                    " slots; at most 4294967295 slots per replicate are supported",
-                UsageError);
-  res.counties = data.counties.size();
-  res.plans = data.plans.size();
-  res.measures = data.measures.size();
   // This process's slice of the run's replicates (all of them unless control says otherwise).
   const std::uint32_t first_replicate = control.first_replicate;
   const auto replicates = static_cast<std::size_t>(
@@ -276,34 +317,15 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
                     std::to_string(first_replicate + replicates) + " are not all in the run's " +
                     std::to_string(run.replicates),
                 UsageError);
-  res.run.replicates = static_cast<int>(replicates);  // the replicates these results hold
+  ScenarioResults res = empty_results(run, data, params, replicates);
+  PopulationLayout layout = population_layout(res.members, res.pool, run.years, params);
+  PHSIM_EXPECTS(res.members >= 1 && layout.capacity <= std::numeric_limits<std::uint32_t>::max(),
+                "run.members: " + std::to_string(res.members) +
+                    " members per replicate need " + std::to_string(layout.capacity) +
+                    " slots; at most 4294967295 slots per replicate are supported",
+                UsageError);
   const auto years = static_cast<std::size_t>(run.years);
-  const Cells cells{years, res.counties, res.plans, res.measures};
-  const std::size_t rycp = replicates * years * res.counties * res.plans;
-  for (int y = 0; y < run.years; ++y) res.years.push_back(run.start_year + y);
-  for (auto* v : {&res.enrollment_member_months, &res.deaths, &res.births, &res.ed_visits,
-                  &res.inpatient_days, &res.default_assigned_members, &res.chose_plan_members,
-                  &res.disenrollments}) {
-    v->assign(rycp, 0);
-  }
-  res.medical_cost_usd.assign(rycp, 0.0);
-  for (auto* v : {&res.capitation_usd, &res.withhold_usd, &res.withhold_returned_usd,
-                  &res.incentive_usd, &res.sanction_usd, &res.admin_cost_usd,
-                  &res.quality_effort_cost_usd, &res.net_income_usd, &res.reinvestment_usd,
-                  &res.primary_care_usd, &res.plan_quality_score, &res.qwi_targets_met_share,
-                  &res.default_assignment_share}) {
-    v->assign(rycp, 0.0);
-  }
-  for (auto* v : {&res.measures_below_mpl, &res.measures_at_hpl, &res.corrective_action}) v->assign(rycp, 0);
-  res.quality_effort_logit.assign(rycp * res.measures, 0.0);
-  res.intervention_cost_usd.assign(rycp, 0.0);
-  res.practice_incentive_usd.assign(rycp, 0.0);
-  res.palliative_enrollees.assign(rycp, 0);
-  res.enrollment_start.assign(replicates * res.counties * res.plans, 0);
-  res.measure_numerator.assign(rycp * res.measures, 0);
-  res.measure_denominator.assign(rycp * res.measures, 0);
-  res.measure_group_numerator.assign(replicates * years * res.counties * res.measures * kRaceCount, 0);
-  res.measure_group_denominator.assign(res.measure_group_numerator.size(), 0);
+  const Cells cells(res);
 
   // Children are enrolled from birth, so the not-enrolled pool holds fewer of the youngest:
   // relative to the stationary share, a child of m months is in the pool with 1 - lambda^m.
@@ -414,25 +436,19 @@ ScenarioResults run_scenario(const ScenarioConfig& config, const ReferenceData& 
     engine.initialize_history(first, make_history_tables(params));
     auto start = engine.count_enrolled(data.contracts.size());
     sum_over_shards(start);
-    for (std::size_t r = 0; r < replicates; ++r) {
-      for (std::size_t k = 0; k < data.contracts.size(); ++k) {
-        const auto& c = data.contracts[k];
-        res.enrollment_start[(r * res.counties + static_cast<std::size_t>(c.county)) * res.plans +
-                             static_cast<std::size_t>(c.plan)] += start[r * data.contracts.size() + k];
-      }
-    }
+    store_enrollment_start(data, start, res);
   }
 
   const auto year_end = [&](int y) {
     YearTallies tallies = engine.tally_year(month_index(run.start_year + y, 12));
     for (auto* v : {&tallies.measure, &tallies.group, &tallies.events}) sum_over_shards(*v);
-    store_year(data, tallies, replicates, static_cast<std::size_t>(y), cells, res);
+    store_year_tallies(data, tallies, static_cast<std::size_t>(y), res);
     // The policy years: independent by replicate (each its own state and its own cells of the
     // results), so on the host's threads.
     parallel_for_host(replicates, [&](std::size_t r) {
       const PolicyState before = states[r];
       const auto money = run_policy_year(policies[r], policy_tables, data, contract_years(data, tallies, r), states[r]);
-      store_policy_year(data, money, before, r, static_cast<std::size_t>(y), cells, res);
+      store_policy_year(data, money, before, r, static_cast<std::size_t>(y), res);
       const InterventionYearCosts costs =
           intervention_year_costs(plan, tables, values_of(r), run.start_year + y,
                                   static_cast<double>(res.members) / static_cast<double>(data.total_enrollment()));

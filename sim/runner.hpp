@@ -203,6 +203,27 @@ std::uint64_t pool_members(std::uint64_t members, const ModelParameters& params)
 PopulationLayout population_layout(std::uint64_t members, std::uint64_t pool, int years,
                                    const ModelParameters& params);
 
+/// The results arrays of `replicates` replicates of `run` (run.years years from
+/// run.start_year), zeroed, with the run's members and pool per replicate: what run_scenario
+/// fills.
+ScenarioResults empty_results(const RunSettings& run, const ReferenceData& data,
+                              const ModelParameters& params, std::size_t replicates);
+
+/// Adds the members enrolled at the start, [replicate][contract] (Engine::count_enrolled), into
+/// `res` by county and plan.
+void store_enrollment_start(const ReferenceData& data, const std::vector<std::int64_t>& enrolled,
+                            ScenarioResults& res);
+
+/// Adds year y's tallies of every replicate of `res` into it: the event counts and measure
+/// tallies by county and plan, and the measure tallies by county and group.
+void store_year_tallies(const ReferenceData& data, const YearTallies& tallies, std::size_t y,
+                        ScenarioResults& res);
+
+/// Stores replicate r's policy year y into `res`: each contract's money and quality results,
+/// and the default shares and plan effort in force (`in_force`, the policy state before the year).
+void store_policy_year(const ReferenceData& data, const std::vector<ContractPolicyResult>& money,
+                       const PolicyState& in_force, std::size_t r, std::size_t y, ScenarioResults& res);
+
 /// The policy engine's view of replicate r's year: per contract member-months, capitation,
 /// medical cost and measure tallies.
 std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTallies& tallies,

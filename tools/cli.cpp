@@ -192,6 +192,17 @@ void write_summary_json(const std::string& path, const nlohmann::json& summary) 
   }
 }
 
+/// The version, engine and data of a results file's root attributes.
+void describe_engine(const Engine& engine, const ReferenceData& data, RunMetadata& meta) {
+  meta.phsim_version = PHSIM_VERSION;
+  meta.git_describe = PHSIM_GIT_DESCRIBE;
+  meta.backend = to_string(engine.backend());
+  meta.device = engine.device_name();
+  meta.threads = engine.threads();
+  meta.bytes_per_member = static_cast<int>(kBytesPerMember);
+  meta.data_origin = data.origin;
+}
+
 int cmd_run(const RunOptions& o, const CommonOptions& common) {
   const ReferenceData data = load_data(common);
   std::vector<Scenario> scenarios;
@@ -462,13 +473,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
     meta.scenario_hashes.push_back(s.hash);
   }
 
-  meta.phsim_version = PHSIM_VERSION;
-  meta.git_describe = PHSIM_GIT_DESCRIBE;
-  meta.backend = to_string(engine->backend());
-  meta.device = engine->device_name();
-  meta.threads = engine->threads();
-  meta.bytes_per_member = static_cast<int>(kBytesPerMember);
-  meta.data_origin = data.origin;
+  describe_engine(*engine, data, meta);
   std::uint64_t bytes_received = 0;
   for (auto& r : results) {
     if (by_members) break;  // every shard already holds the whole results
@@ -540,6 +545,7 @@ struct BenchOptions {
   std::string draws = "batched";
   std::string simd = "avx512";
   bool json = false;
+  std::string out;  ///< keep the results file here; empty: a temporary file, removed
 };
 
 int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
@@ -571,8 +577,23 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
     if (o.simd == simd_level_name(level)) eo.max_simd = level;
   }
   auto engine = make_engine(eo);
-  check_benchmark_memory(bo, data, memory_available(eo));
-  const BenchmarkResult r = run_benchmark(bo, data, *engine);
+  check_benchmark_memory(bo, data, memory_available(eo), host_memory_available(), eo.backend == Backend::Cpu);
+  BenchmarkResult r = run_benchmark(bo, data, *engine);
+  // The results file of the benchmarked months, written and timed as `phsim run` writes one.
+  RunMetadata meta;
+  describe_engine(*engine, data, meta);
+  meta.scenario_names = {r.results.run.name};
+  meta.scenario_tomls = {"# phsim bench --members " + std::to_string(bo.members) + " --months " +
+                         std::to_string(bo.months) + " --replicates " + std::to_string(bo.replicates) +
+                         " (seed " + std::to_string(bo.seed) +
+                         "): the default policy, no parameter draws; not a scenario\n"};
+  meta.scenario_hashes = {""};
+  const std::string path = !o.out.empty() ? o.out
+                           : (fs::temp_directory_path() / ("phsim-bench-" + std::to_string(::getpid()) + ".h5")).string();
+  const auto write_start = std::chrono::steady_clock::now();
+  write_results(path, data, {std::move(r.results)}, meta);
+  r.seconds_output = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+  if (o.out.empty()) fs::remove(path);
   std::cout << (o.json ? to_json(r) + "\n" : to_text(r));
   return 0;
 }
@@ -711,6 +732,9 @@ int cli_main(int argc, char** argv) {
                     "avx2 or avx512 (default; at most what the CPU runs), for timing other CPUs' paths")
       ->check(CLI::IsMember({"scalar", "avx2", "avx512"}));
   bench->add_flag("--json", bench_opts.json, "Print one JSON object");
+  bench->add_option("--out", bench_opts.out,
+                    "Keep the results file of the benchmarked months here (default: written to a "
+                    "temporary file, timed as output, and removed)");
   bench->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 
   std::string info_path;

@@ -157,6 +157,26 @@ TEST(BenchMemory, BenchesThatDoNotFitAreRefusedNamingTheFigures) {
   o.members = 4000000000ull;
   EXPECT_THROW(check_benchmark_memory(o, data(), 256ull << 30), UsageError);
   EXPECT_NO_THROW(check_benchmark_memory(o, data(), 0));
+  // The results of the benchmarked months stay on the host: 100,000 replicates of 50 years
+  // (1,276 county-plan cells x 98 arrays of 8 bytes, about 1 MB a replicate-year) need about
+  // 5 TB, whatever the members; 100 replicates of one year about 0.1 GB.
+  o.members = 1000;
+  o.months = 600;
+  o.replicates = 100000;
+  EXPECT_NO_THROW(check_benchmark_memory(o, data(), 80'000'000'000ull));  // the device's state alone fits
+  try {
+    check_benchmark_memory(o, data(), 80'000'000'000ull, 256ull << 30);
+    ADD_FAILURE() << "5 TB of results fit 256 GiB";
+  } catch (const UsageError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("--replicates 100000 x --months 600: the bench's results need"), std::string::npos) << what;
+    EXPECT_NE(what.find("256.0 GiB"), std::string::npos) << what;
+  }
+  EXPECT_THROW(check_benchmark_memory(o, data(), 256ull << 30, 256ull << 30, true), UsageError);  // one memory
+  o.months = 12;
+  o.replicates = 100;
+  EXPECT_NO_THROW(check_benchmark_memory(o, data(), 8ull << 30, 1ull << 30));
+  EXPECT_NO_THROW(check_benchmark_memory(o, data(), 8ull << 30, 1ull << 30, true));
 }
 
 }  // namespace

@@ -299,6 +299,59 @@ TEST_F(CliTest, BenchJsonAccountsForItsFigures) {
   EXPECT_NE(bad_simd.err.find("--simd"), std::string::npos) << bad_simd.err;
 }
 
+// The bench stores its months' results as a run does and writes them as a run's file, timed as
+// its output: kept with --out, else removed. 13 months make two measurement years, the second
+// of one month.
+TEST_F(CliTest, BenchWritesTheResultsOfItsMonths) {
+  const Result r = phsim("bench --members 5000 --months 13 --replicates 2 --threads 1 --json --out b.h5", m_dir);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(nlohmann::json::parse(r.out).at("seconds_output").get<double>(), 0.0);
+  ASSERT_TRUE(fs::exists(m_dir / "b.h5"));
+  const Result info = phsim("info b.h5", m_dir);
+  EXPECT_EQ(info.status, 0) << info.out << info.err;  // the file's consistency checks
+
+  const ReferenceData d = load_embedded_reference_data();
+  const ResultsReader h5((m_dir / "b.h5").string());
+  const std::size_t cp = d.counties.size() * d.plans.size();
+  EXPECT_EQ(h5.shape("enrollment_member_months"), (std::vector<std::size_t>{1, 2, 2, d.counties.size(), d.plans.size()}));
+  EXPECT_EQ(h5.read_int64("year"), (std::vector<std::int64_t>{2024, 2025}));
+  const auto start = h5.read_int64("enrollment_start");
+  const auto months = h5.read_int64("enrollment_member_months");
+  const auto denominators = h5.read_int64("measure_denominator");
+  const auto capitation = h5.read_float64("capitation_usd");
+  for (std::size_t rep = 0; rep < 2; ++rep) {
+    double enrolled = 0, year[2] = {0, 0}, paid = 0, counted = 0;
+    for (std::size_t i = 0; i < cp; ++i) enrolled += static_cast<double>(start[rep * cp + i]);
+    for (std::size_t y = 0; y < 2; ++y) {
+      for (std::size_t i = 0; i < cp; ++i) year[y] += static_cast<double>(months[(rep * 2 + y) * cp + i]);
+    }
+    for (std::size_t i = 0; i < cp; ++i) paid += capitation[(rep * 2) * cp + i];
+    for (std::size_t i = 0; i < cp * d.measures.size(); ++i) {
+      counted += static_cast<double>(denominators[(rep * 2) * cp * d.measures.size() + i]);
+    }
+    EXPECT_EQ(enrolled, 5000.0) << "replicate " << rep;
+    // Churn in equilibrium (about 50 of 5,000 members leave and as many return each month: a
+    // random walk of about 35 members over a year) and births exceeding deaths by about 1% a
+    // year: 12 months' and then one month's member-months within 3% of the members.
+    EXPECT_NEAR(year[0] / (12.0 * 5000), 1.0, 0.03) << "replicate " << rep;
+    EXPECT_NEAR(year[1] / 5000, 1.0, 0.03) << "replicate " << rep;
+    // The policy year and the measure tallies of the first year are stored too.
+    EXPECT_GT(paid, 100.0 * year[0]) << "replicate " << rep;  // capitation of over $100 a member-month
+    EXPECT_GT(counted, 1000.0) << "replicate " << rep;
+  }
+  // Without --out the file is a temporary one (in TMPDIR), removed after it was timed.
+  const fs::path tmpdir = m_dir / "tmp";
+  fs::create_directories(tmpdir);
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = old_tmpdir ? old_tmpdir : "";
+  ::setenv("TMPDIR", tmpdir.c_str(), 1);
+  const Result tmp = phsim("bench --members 2000 --months 1 --threads 1 --json", m_dir);
+  old_tmpdir ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR");
+  ASSERT_EQ(tmp.status, 0) << tmp.err;
+  EXPECT_GT(nlohmann::json::parse(tmp.out).at("seconds_output").get<double>(), 0.0);
+  EXPECT_TRUE(fs::is_empty(tmpdir));
+}
+
 // A batch asked for with --batch-replicates must fit like a planned one: members sized so that
 // one replicate's state (about 1.3 slots x 61 bytes per member) takes a third of the available
 // memory, so 2 replicates fit its 90% and 4 do not.

@@ -339,6 +339,19 @@ std::vector<unsigned char> filtered_chunk(const unsigned char* data, std::size_t
   return out;
 }
 
+/// Whether the n 8-byte words from `words` are all zero bits (-0.0 is not), checked a block at a
+/// time so that a chunk with data is found out early.
+bool all_zero(const std::uint64_t* words, std::size_t n) {
+  constexpr std::size_t kBlock = 512;
+  for (std::size_t i = 0; i < n; i += kBlock) {
+    std::uint64_t any = 0;
+    const std::size_t end = std::min(n, i + kBlock);
+    for (std::size_t j = i; j < end; ++j) any |= words[j];
+    if (any) return false;
+  }
+  return true;
+}
+
 /// Writes a dataset created by create_dataset() with shuffle + deflate: its chunks are filtered
 /// on the host's threads (filtered_chunk) and written in order with H5Dwrite_chunk, a few chunks
 /// per thread at a time. The stored chunks are those H5Dwrite writes through the filters, byte for
@@ -347,19 +360,31 @@ std::vector<unsigned char> filtered_chunk(const unsigned char* data, std::size_t
 void write_filtered_chunks(hid_t ds, const void* data, const std::vector<hsize_t>& shape,
                            const std::vector<hsize_t>& chunk, const std::string& ctx) {
   const ChunkRuns runs(shape, chunk);
-  const auto* bytes = static_cast<const unsigned char*>(data);
+  const auto* words = static_cast<const std::uint64_t*>(data);
   const std::size_t batch = 4 * host_threads();
-  std::vector<std::vector<unsigned char>> filtered(batch);
+  std::vector<std::vector<unsigned char>> filtered(batch);  // empty: a chunk of zero bytes
   std::vector<std::vector<hsize_t>> at(batch);  // each chunk's offset in the dataset
+  // Chunks of zero bytes (whole arrays of a run without interventions or plan effort) all filter
+  // to the same bytes: filtered once, when the first is met (zlib takes as long over zeros as over
+  // the other chunks).
+  std::vector<unsigned char> zero_chunk;
   for (hsize_t first = 0; first < runs.count(); first += batch) {
     const auto n = static_cast<std::size_t>(std::min<hsize_t>(batch, runs.count() - first));
     parallel_for_host(n, [&](std::size_t i) {
       const auto [begin, elements] = runs.run(first + i, at[i]);
-      filtered[i] = filtered_chunk(bytes + begin * 8, elements, runs.chunk_elements());
+      filtered[i].clear();
+      if (!all_zero(words + begin, elements)) {
+        filtered[i] = filtered_chunk(reinterpret_cast<const unsigned char*>(words + begin), elements,
+                                     runs.chunk_elements());
+      }
     });
     for (std::size_t i = 0; i < n; ++i) {
-      check(H5Dwrite_chunk(ds, H5P_DEFAULT, 0, at[i].data(), filtered[i].size(), filtered[i].data()),
-            ctx);
+      if (filtered[i].empty() && zero_chunk.empty()) {
+        const std::vector<unsigned char> zeros(runs.chunk_elements() * 8, 0);
+        zero_chunk = filtered_chunk(zeros.data(), runs.chunk_elements(), runs.chunk_elements());
+      }
+      const std::vector<unsigned char>& stored = filtered[i].empty() ? zero_chunk : filtered[i];
+      check(H5Dwrite_chunk(ds, H5P_DEFAULT, 0, at[i].data(), stored.size(), stored.data()), ctx);
     }
   }
 }

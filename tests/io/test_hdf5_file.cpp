@@ -429,6 +429,14 @@ TEST_F(Hdf5FileTest, ChunksAreTheBytesOfHdf5sOwnFiltersOnAnyNumberOfThreads) {
   for (auto& v : rates) v = (rng() % 7 == 0) ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(rng() % 1000) / 7.0;
   std::vector<std::int64_t> counts(2000001);  // 1-D in 16 chunks, the last one short
   for (std::size_t i = 0; i < counts.size(); ++i) counts[i] = static_cast<std::int64_t>(i % 977) - (rng() % 3 == 0 ? 5000 : 0);
+  // Chunks of zeros, which the writer filters once: the first chunk of `rate` (a 0, b 0-2), the
+  // short last one (a 1, b 3-4), and the one before it but for a single -0.0 (not zero bits);
+  // of `count`, the first chunks and the last (chunks of at most 250,000 elements: checked below).
+  std::fill(rates.begin(), rates.begin() + 3 * 1000 * 37, 0.0);
+  std::fill(rates.end() - 5 * 1000 * 37, rates.end(), 0.0);
+  rates[rates.size() - 5 * 1000 * 37 + 4321] = -0.0;
+  std::fill(counts.begin(), counts.begin() + 500000, 0);
+  std::fill(counts.end() - 250001, counts.end(), 0);
   const auto labels = [](std::size_t n) {
     std::vector<std::int64_t> v(n);
     for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::int64_t>(i);
@@ -459,6 +467,7 @@ TEST_F(Hdf5FileTest, ChunksAreTheBytesOfHdf5sOwnFiltersOnAnyNumberOfThreads) {
     const Layout count = layout_of(path, "count");
     ASSERT_EQ(count.chunk.size(), 1u);
     ASSERT_EQ(counts.size() % count.chunk[0] != 0, true);
+    ASSERT_LE(count.chunk[0], 250000u);  // so the first two chunks and the last are zeros
     EXPECT_GT((counts.size() + count.chunk[0] - 1) / count.chunk[0], 12u);  // > one batch of 3 threads
 
     const std::string ref_rate = file("hdf5_rate.h5"), ref_count = file("hdf5_count.h5");

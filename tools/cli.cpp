@@ -192,6 +192,22 @@ void write_summary_json(const std::string& path, const nlohmann::json& summary) 
   }
 }
 
+/// Refuses an output path that exists (unless `force`) or whose directory does not (`create`:
+/// makes the directory instead, for a default path).
+void check_output_path(const std::string& out, bool force, bool create) {
+  if (fs::exists(out) && !force) {
+    throw IoError(out + ": output exists; choose another --out or pass --force to replace it");
+  }
+  const fs::path parent = fs::path(out).parent_path();
+  if (!parent.empty() && !fs::exists(parent)) {
+    if (create) {
+      fs::create_directories(parent);
+    } else {
+      throw IoError(out + ": directory '" + parent.string() + "' does not exist");
+    }
+  }
+}
+
 /// The version, engine and data of a results file's root attributes.
 void describe_engine(const Engine& engine, const ReferenceData& data, RunMetadata& meta) {
   meta.phsim_version = PHSIM_VERSION;
@@ -256,9 +272,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
                 "--resume: give --out, the output file of the interrupted run (its checkpoint is <out>.ckpt)",
                 UsageError);
   const std::string out = o.out.empty() ? default_output_path(scenarios.front().run.name) : o.out;
-  if (fs::exists(out) && !o.force) {
-    throw IoError(out + ": output exists; choose another --out or pass --force to replace it");
-  }
+  check_output_path(out, o.force, o.out.empty());
   // One checkpoint per rank; a resumed run uses the same number of ranks.
   const std::string checkpoint_path =
       cluster.distributed() ? out + ".rank" + std::to_string(cluster.rank()) + ".ckpt" : out + ".ckpt";
@@ -297,14 +311,6 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   } else if (!o.resume && fs::exists(checkpoint_path) && !o.force) {
     throw IoError(checkpoint_path + ": an interrupted run left this checkpoint; continue it with --resume, "
                   "or pass --force to start over");
-  }
-  const fs::path parent = fs::path(out).parent_path();
-  if (!parent.empty() && !fs::exists(parent)) {
-    if (o.out.empty()) {
-      fs::create_directories(parent);
-    } else {
-      throw IoError(out + ": directory '" + parent.string() + "' does not exist");
-    }
   }
 
   const std::uint64_t members = members_per_replicate(scenarios.front().run, data);
@@ -546,6 +552,7 @@ struct BenchOptions {
   std::string simd = "avx512";
   bool json = false;
   std::string out;  ///< keep the results file here; empty: a temporary file, removed
+  bool force = false;
 };
 
 int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
@@ -576,6 +583,7 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
   for (const SimdLevel level : {SimdLevel::Scalar, SimdLevel::Avx2, SimdLevel::Avx512}) {
     if (o.simd == simd_level_name(level)) eo.max_simd = level;
   }
+  if (!o.out.empty()) check_output_path(o.out, o.force, false);  // before the bench, not after it
   auto engine = make_engine(eo);
   check_benchmark_memory(bo, data, memory_available(eo), host_memory_available(), eo.backend == Backend::Cpu);
   BenchmarkResult r = run_benchmark(bo, data, *engine);
@@ -735,6 +743,7 @@ int cli_main(int argc, char** argv) {
   bench->add_option("--out", bench_opts.out,
                     "Keep the results file of the benchmarked months here (default: written to a "
                     "temporary file, timed as output, and removed)");
+  bench->add_flag("--force", bench_opts.force, "Replace an existing --out file");
   bench->add_option("--data", common.data_dir, "Reference-data directory (default: embedded)");
 
   std::string info_path;

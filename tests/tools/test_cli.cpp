@@ -339,6 +339,21 @@ TEST_F(CliTest, BenchWritesTheResultsOfItsMonths) {
     EXPECT_GT(paid, 100.0 * year[0]) << "replicate " << rep;  // capitation of over $100 a member-month
     EXPECT_GT(counted, 1000.0) << "replicate " << rep;
   }
+  // An existing file is kept unless --force, and a missing directory is refused, both before
+  // the bench runs (nothing on standard output).
+  const std::string before = slurp(m_dir / "b.h5");
+  const Result again = phsim("bench --members 2000 --months 1 --threads 1 --out b.h5", m_dir);
+  EXPECT_EQ(again.status, 1);
+  EXPECT_TRUE(again.out.empty()) << again.out;
+  EXPECT_NE(again.err.find("b.h5: output exists"), std::string::npos) << again.err;
+  EXPECT_EQ(slurp(m_dir / "b.h5"), before);
+  const Result nowhere = phsim("bench --members 2000 --months 1 --threads 1 --out no/such/b.h5", m_dir);
+  EXPECT_EQ(nowhere.status, 1);
+  EXPECT_TRUE(nowhere.out.empty()) << nowhere.out;
+  EXPECT_NE(nowhere.err.find("directory 'no/such' does not exist"), std::string::npos) << nowhere.err;
+  const Result forced = phsim("bench --members 2000 --months 1 --threads 1 --out b.h5 --force --json", m_dir);
+  EXPECT_EQ(forced.status, 0) << forced.err;
+  EXPECT_EQ(ResultsReader((m_dir / "b.h5").string()).shape("year"), (std::vector<std::size_t>{1}));
   // Without --out the file is a temporary one (in TMPDIR), removed after it was timed.
   const fs::path tmpdir = m_dir / "tmp";
   fs::create_directories(tmpdir);

@@ -120,10 +120,7 @@ BenchmarkResult run_benchmark(const BenchmarkOptions& o, const ReferenceData& da
       });
       std::vector<StepTables> next(states.size());
       parallel_for_host(states.size(), [&](std::size_t rep) {
-        StepPolicyInputs in;
-        in.effort_logit = states[rep].effort_logit;
-        in.default_share = states[rep].default_share;
-        next[rep] = with_policy(step, data, params, model, in);
+        next[rep] = with_policy(step, data, params, model, step_inputs(policy, states[rep]));
       });
       engine.set_step_tables(next);
       r.seconds_policy += since(t0);

@@ -275,8 +275,6 @@ std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTa
   return out;
 }
 
-namespace {
-
 StepPolicyInputs step_inputs(const PolicySettings& policy, const PolicyState& state) {
   StepPolicyInputs in;
   in.effort_logit = state.effort_logit;
@@ -286,8 +284,6 @@ StepPolicyInputs step_inputs(const PolicySettings& policy, const PolicyState& st
   in.default_rate = policy.auto_assignment.default_rate;
   return in;
 }
-
-}  // namespace
 
 ScenarioResults run_scenario(const RunSettings& run, const PolicySettings& policy,
                              const ReferenceData& data, Engine& engine,

@@ -224,6 +224,10 @@ void store_year_tallies(const ReferenceData& data, const YearTallies& tallies, s
 void store_policy_year(const ReferenceData& data, const std::vector<ContractPolicyResult>& money,
                        const PolicyState& in_force, std::size_t r, std::size_t y, ScenarioResults& res);
 
+/// What a replicate's policy feeds into next year's step tables: its plan effort and default
+/// shares (`state`) and the scenario's capitation and default rate (`policy`).
+StepPolicyInputs step_inputs(const PolicySettings& policy, const PolicyState& state);
+
 /// The policy engine's view of replicate r's year: per contract member-months, capitation,
 /// medical cost and measure tallies.
 std::vector<ContractYear> contract_years(const ReferenceData& data, const YearTallies& tallies,

@@ -38,6 +38,11 @@
 namespace phsim {
 namespace {
 
+/// Seconds since `start`.
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 namespace fs = std::filesystem;
 
 struct CommonOptions {
@@ -157,8 +162,7 @@ class Progress {
     if (!m_enabled) return;
     const double months_done = static_cast<double>(scenario_index) * total + done;
     const double months_all = static_cast<double>(m_scenarios) * total;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double seconds = seconds_since(m_start);
     const double eta = months_done > 0 ? seconds * (months_all - months_done) / months_done : 0;
     const int width = 24, filled = static_cast<int>(width * months_done / months_all);
     std::fprintf(stderr, "\r  [%.*s%*s] %3.0f%%  %-20.20s month %3d/%-3d  %.3g member-months/s  ETA %.0f s ",
@@ -395,8 +399,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   RunControl control;
   control.want_checkpoint = [&](int months, int) {
     if (o.checkpoint_every) return *o.checkpoint_every > 0 && months % *o.checkpoint_every == 0;
-    const bool due = months % 12 == 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                                       last_checkpoint).count() >= kDefaultCheckpointSeconds;
+    const bool due = months % 12 == 0 && seconds_since(last_checkpoint) >= kDefaultCheckpointSeconds;
     return by_members ? cluster.any(due) : due;  // shards checkpoint the same month
   };
   // Shards stop together (they exchange every month); replicate blocks stop independently.
@@ -488,8 +491,7 @@ int cmd_run(const RunOptions& o, const CommonOptions& common) {
   }
   const auto write_start = std::chrono::steady_clock::now();
   if (lead) write_results(out, data, results, meta);
-  const double seconds_output =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+  const double seconds_output = seconds_since(write_start);
   cluster.barrier();  // a rank 0 that failed to write has aborted the job: checkpoints stay
   std::remove(checkpoint_path.c_str());  // the output holds everything now
   if (!lead) return 0;
@@ -600,7 +602,7 @@ int cmd_bench(const BenchOptions& o, const CommonOptions& common) {
                            : (fs::temp_directory_path() / ("phsim-bench-" + std::to_string(::getpid()) + ".h5")).string();
   const auto write_start = std::chrono::steady_clock::now();
   write_results(path, data, {std::move(r.results)}, meta);
-  r.seconds_output = std::chrono::duration<double>(std::chrono::steady_clock::now() - write_start).count();
+  r.seconds_output = seconds_since(write_start);
   if (o.out.empty()) fs::remove(path);
   std::cout << (o.json ? to_json(r) + "\n" : to_text(r));
   return 0;
